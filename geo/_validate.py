@@ -1,0 +1,51 @@
+"""Input checks shared by the analysis functions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import geopandas as gpd
+import numpy as np
+
+from .crs import assert_metric
+from .errors import GeoError
+
+__all__ = ["check_rings", "check_ids", "check_same_crs"]
+
+
+def check_rings(rings_m: Iterable[float]) -> np.ndarray:
+    """Ring distances as a float array: non-empty, positive, strictly ascending."""
+    arr = np.asarray(list(rings_m), dtype=float)
+    if arr.size == 0:
+        raise GeoError("no ring distances given; give at least one, e.g. [500, 1000, 3000, 5000]")
+    if (arr <= 0).any() or not np.isfinite(arr).all():
+        raise GeoError(f"ring distances must be positive metres, got {arr.tolist()}")
+    if (np.diff(arr) <= 0).any():
+        raise GeoError(f"ring distances must be strictly ascending, got {arr.tolist()}")
+    return arr
+
+
+def check_ids(gdf: gpd.GeoDataFrame, id_col: str, name: str) -> np.ndarray:
+    """The id column as a string array; it must exist and be unique."""
+    if id_col in gdf.columns:
+        ids = gdf[id_col]
+    elif gdf.index.name == id_col:
+        ids = gdf.index.to_series()
+    else:
+        raise GeoError(f"{name} has no id column '{id_col}' (columns: {', '.join(map(str, gdf.columns))})")
+    ids = ids.astype(str).to_numpy()
+    uniq, counts = np.unique(ids, return_counts=True)
+    if (counts > 1).any():
+        raise GeoError(f"{name}: ids repeat in '{id_col}': {', '.join(uniq[counts > 1][:10])}")
+    return ids
+
+
+def check_same_crs(*layers: tuple[gpd.GeoDataFrame, str]) -> None:
+    """Every layer metric, and all in the same CRS."""
+    for gdf, name in layers:
+        assert_metric(gdf, name)
+    first, fname = layers[0]
+    for gdf, name in layers[1:]:
+        if not gdf.crs.equals(first.crs):
+            raise GeoError(f"{name} is in {gdf.crs.to_string()} but {fname} is in {first.crs.to_string()}; "
+                           "convert both with geo.to_metric")
