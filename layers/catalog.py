@@ -1,0 +1,209 @@
+"""The layer catalog: a readable YAML file that lists every layer, its role and its field mapping."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import CatalogError, LayerNotFoundError
+from .roles import load_roles
+
+__all__ = ["LayerSpec", "Catalog", "load_catalog", "sample_catalog_path", "sha256_file"]
+
+DEFAULT_RINGS_M = (500, 1000, 3000, 5000)
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One catalog entry.
+
+    ``fields`` maps source field names to canonical field names of the role.
+    ``classes`` (rasters only) maps raster values to ``{name, th, color, green}``.
+    """
+
+    name: str
+    role: str
+    source: Path
+    layer: str | None = None
+    id_field: str | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    crs: str | None = None
+    encoding: str | None = None
+    vintage: int | None = None
+    description: str = ""
+    classes: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def is_raster(self) -> bool:
+        return load_roles()[self.role].raster
+
+    @property
+    def label(self) -> str:
+        """How the layer is named in messages: its name and its file (and layer inside it)."""
+        inner = f" layer '{self.layer}'" if self.layer else ""
+        return f"{self.source}{inner}"
+
+    @property
+    def green_classes(self) -> list[int]:
+        return sorted(int(k) for k, v in self.classes.items() if v.get("green"))
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """A parsed catalog file."""
+
+    path: Path
+    name: str
+    town: str
+    crs: str
+    rings_m: tuple[int, ...]
+    green_ring_m: int
+    evidence: dict[int, Path]
+    layers: dict[str, LayerSpec]
+
+    def by_role(self, role: str) -> list[LayerSpec]:
+        """Every layer with this role, in catalog order."""
+        return [s for s in self.layers.values() if s.role == role]
+
+    def one(self, role: str, *, required: bool = True) -> LayerSpec | None:
+        """The single layer with ``role`` (the first if several), or None when optional and absent."""
+        found = self.by_role(role)
+        if not found:
+            if required:
+                raise LayerNotFoundError(
+                    f"{self.path}: no layer with role '{role}' in the catalog "
+                    f"(layers: {', '.join(self.layers) or 'none'}). Add one with role: {role}."
+                )
+            return None
+        return found[0]
+
+    def get(self, name: str) -> LayerSpec:
+        try:
+            return self.layers[name]
+        except KeyError:
+            raise LayerNotFoundError(
+                f"{self.path}: no layer named '{name}'. Layers: {', '.join(self.layers) or 'none'}"
+            ) from None
+
+
+def sample_catalog_path() -> Path:
+    """Path of the catalog of the bundled Nong Pho sample."""
+    return Path(str(files(__package__) / "sample" / "catalog.yaml"))
+
+
+def sha256_file(path: Path, *, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _resolve_source(base: Path, raw: str, where: str) -> Path:
+    src = Path(raw)
+    if not src.is_absolute():
+        src = base / src
+    src = src.resolve()
+    if not src.exists():
+        raise CatalogError(f"{where}: source file not found: {src}")
+    return src
+
+
+def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
+    where = f"{cat_path}: layer '{name}'"
+    if not isinstance(raw, dict):
+        raise CatalogError(f"{where}: expected a mapping with at least 'role' and 'source'")
+    roles = load_roles()
+    role = raw.get("role")
+    if role not in roles:
+        raise CatalogError(f"{where}, field 'role': unknown role '{role}'. Roles: {', '.join(sorted(roles))}")
+    if not raw.get("source"):
+        raise CatalogError(f"{where}, field 'source' is missing")
+    fields = raw.get("fields") or {}
+    if not isinstance(fields, dict):
+        raise CatalogError(f"{where}, field 'fields': expected a mapping of source name -> canonical name")
+    known = roles[role].fields
+    for src_name, canon in fields.items():
+        if canon not in known:
+            raise CatalogError(
+                f"{where}, field 'fields': '{src_name}' maps to '{canon}', which role '{role}' does not have. "
+                f"Fields of '{role}': {', '.join(known)}"
+            )
+    classes: dict[int, dict[str, Any]] = {}
+    for k, v in (raw.get("classes") or {}).items():
+        try:
+            classes[int(k)] = dict(v or {})
+        except (TypeError, ValueError):
+            raise CatalogError(f"{where}, field 'classes': class key '{k}' is not an integer") from None
+    vintage = raw.get("vintage")
+    return LayerSpec(
+        name=name,
+        role=role,
+        source=_resolve_source(base, str(raw["source"]), where),
+        layer=raw.get("layer"),
+        id_field=raw.get("id_field"),
+        fields={str(k): str(v) for k, v in fields.items()},
+        crs=raw.get("crs"),
+        encoding=raw.get("encoding"),
+        vintage=int(vintage) if vintage is not None else None,
+        description=str(raw.get("description", "")),
+        classes=classes,
+    )
+
+
+def load_catalog(path: str | Path | None = None) -> Catalog:
+    """Read and check a catalog file (the bundled sample's when ``path`` is None).
+
+    Raises
+    ------
+    CatalogError
+        When the file is missing, is not valid YAML, or an entry is wrong; the message names the file,
+        the layer and the field.
+    """
+    cat_path = Path(path).resolve() if path is not None else sample_catalog_path()
+    if not cat_path.exists():
+        raise CatalogError(f"catalog not found: {cat_path}")
+    try:
+        data = yaml.safe_load(cat_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise CatalogError(f"{cat_path}: not valid YAML: {exc}") from None
+    except UnicodeDecodeError:
+        raise CatalogError(f"{cat_path}: not UTF-8 text") from None
+    if not isinstance(data, dict) or not isinstance(data.get("layers"), dict):
+        raise CatalogError(f"{cat_path}: expected a mapping with a 'layers' section")
+    base = cat_path.parent
+    layers = {str(n): _parse_layer(str(n), raw, base, cat_path) for n, raw in data["layers"].items()}
+    params = data.get("parameters") or {}
+    rings = params.get("rings_m", list(DEFAULT_RINGS_M))
+    try:
+        rings_m = tuple(int(r) for r in rings)
+    except (TypeError, ValueError):
+        raise CatalogError(f"{cat_path}: parameters.rings_m must be a list of whole metres, got {rings!r}") from None
+    if not rings_m or any(r <= 0 for r in rings_m) or list(rings_m) != sorted(set(rings_m)):
+        raise CatalogError(f"{cat_path}: parameters.rings_m must be positive and ascending, got {list(rings_m)}")
+    green_ring_m = int(params.get("green_ring_m", 1000))
+    evidence: dict[int, Path] = {}
+    for year, p in (data.get("evidence") or {}).items():
+        evidence[int(year)] = _resolve_source(base, str(p), f"{cat_path}: evidence {year}")
+    town = str(data.get("town") or "")
+    if town and town not in layers:
+        raise CatalogError(f"{cat_path}: field 'town' names layer '{town}', which is not in the catalog")
+    if not town:
+        boundaries = [n for n, s in layers.items() if s.role == "boundary"]
+        town = boundaries[0] if boundaries else ""
+    return Catalog(
+        path=cat_path,
+        name=str(data.get("name") or cat_path.stem),
+        town=town,
+        crs=str(data.get("crs") or "EPSG:32647"),
+        rings_m=rings_m,
+        green_ring_m=green_ring_m,
+        evidence=evidence,
+        layers=layers,
+    )

@@ -1,0 +1,72 @@
+"""Turning source attribute values into the canonical types of a role, feature by feature."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pandas as pd
+
+from .roles import FieldSpec
+
+__all__ = ["coerce_value", "TRUE_WORDS", "FALSE_WORDS"]
+
+TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t", "ใช่", "มี", "จริง"})
+FALSE_WORDS = frozenset({"false", "no", "n", "0", "f", "ไม่ใช่", "ไม่มี", "เท็จ"})
+
+
+def _is_missing(v: Any) -> bool:
+    if v is None:
+        return True
+    if isinstance(v, float) and math.isnan(v):
+        return True
+    if v is pd.NA or v is pd.NaT:
+        return True
+    return isinstance(v, str) and v.strip() == ""
+
+
+def coerce_value(v: Any, spec: FieldSpec) -> tuple[Any, str | None]:
+    """Return ``(value, problem)``: the value in the field's type, or None and a sentence saying why not.
+
+    Missing values come back as None with no problem; whether they are allowed is decided by the caller.
+    """
+    if _is_missing(v):
+        return None, None
+    t = spec.type
+    try:
+        if t == "str":
+            out: Any = str(v).strip()
+        elif t == "int":
+            f = float(str(v).replace(",", "")) if isinstance(v, str) else float(v)
+            if not f.is_integer():
+                return None, f"expected a whole number, got {v!r}"
+            out = int(f)
+        elif t == "float":
+            out = float(str(v).replace(",", "")) if isinstance(v, str) else float(v)
+            if math.isnan(out):
+                return None, None
+        elif t == "bool":
+            if isinstance(v, bool):
+                out = v
+            elif isinstance(v, (int, float)) and v in (0, 1):
+                out = bool(v)
+            else:
+                word = str(v).strip().lower()
+                if word in TRUE_WORDS:
+                    out = True
+                elif word in FALSE_WORDS:
+                    out = False
+                else:
+                    return None, f"expected yes/no (true/false, 1/0, ใช่/ไม่ใช่), got {v!r}"
+        else:  # pragma: no cover - roles.py refuses unknown types
+            return None, f"unknown type {t}"
+    except (TypeError, ValueError):
+        return None, f"expected a {'whole number' if t == 'int' else 'number'}, got {v!r}"
+    if t in ("int", "float"):
+        if spec.min is not None and out < spec.min:
+            return None, f"value {out} is below the minimum {spec.min}"
+        if spec.max is not None and out > spec.max:
+            return None, f"value {out} is above the maximum {spec.max}"
+    if spec.allowed is not None and out not in spec.allowed:
+        return None, f"value {out!r} is not allowed; use one of: {', '.join(spec.allowed)}"
+    return out, None

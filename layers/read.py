@@ -1,0 +1,266 @@
+"""Reading a catalog layer into a validated GeoDataFrame with canonical fields, in the metric CRS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+
+from geo import METRIC_CRS, to_metric
+from geo.errors import GeoError
+
+from .catalog import LayerSpec, sha256_file
+from .coerce import coerce_value
+from .errors import LayerReadError, LayerValidationError, Problem
+from .roles import Role, load_roles
+
+__all__ = ["LayerRead", "inspect_layer", "read_layer", "THAILAND_BOUNDS"]
+
+#: lon/lat box around Thailand used to catch misplaced or swapped coordinates
+THAILAND_BOUNDS = (97.3, 5.6, 105.7, 20.5)
+
+
+@dataclass
+class LayerRead:
+    """What reading one layer gave: the data (None when unusable), every problem, and facts for a report."""
+
+    spec: LayerSpec
+    gdf: gpd.GeoDataFrame | None
+    problems: list[Problem] = field(default_factory=list)
+    source_crs: str | None = None
+    sha256: str | None = None
+    feature_count: int = 0
+    field_map: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+def _problem(spec: LayerSpec, message: str, **kw) -> Problem:
+    return Problem(layer=spec.name, source=spec.label, message=message, **kw)
+
+
+def _open(spec: LayerSpec) -> gpd.GeoDataFrame:
+    kw = {}
+    if spec.layer:
+        kw["layer"] = spec.layer
+    if spec.encoding:
+        kw["encoding"] = spec.encoding
+    try:
+        if spec.layer:
+            names = [n for n, _ in pyogrio.list_layers(spec.source)]
+            if spec.layer not in names:
+                raise LayerReadError(
+                    f"{spec.source}: has no layer '{spec.layer}' (catalog entry '{spec.name}'). "
+                    f"Layers in the file: {', '.join(names) or 'none'}"
+                )
+        return pyogrio.read_dataframe(spec.source, **kw)
+    except LayerReadError:
+        raise
+    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, OSError, ...
+        raise LayerReadError(
+            f"{spec.source}: cannot be read as a vector layer (catalog entry '{spec.name}'): {exc}"
+        ) from None
+
+
+def _map_fields(df: pd.DataFrame, spec: LayerSpec, role: Role) -> dict[str, str]:
+    """Source column -> canonical name: the catalog mapping first, then the role's aliases."""
+    mapping: dict[str, str] = {}
+    cols = [c for c in df.columns if c != "geometry"]
+    for src, canon in spec.fields.items():
+        if src in cols:
+            mapping[src] = canon
+    taken = set(mapping.values())
+    lower = {str(c).strip().lower(): c for c in cols if c not in mapping}
+    for canon, fspec in role.fields.items():
+        if canon in taken:
+            continue
+        for cand in (canon, *fspec.aliases):
+            col = lower.get(cand.lower())
+            if col is not None and col not in mapping:
+                mapping[col] = canon
+                taken.add(canon)
+                break
+    return mapping
+
+
+def _ids(df: pd.DataFrame, spec: LayerSpec, problems: list[Problem]) -> pd.Series:
+    if spec.id_field is None:
+        return pd.Series([str(i + 1) for i in range(len(df))], index=df.index, dtype=object)
+    if spec.id_field not in df.columns:
+        problems.append(_problem(
+            spec, f"id field '{spec.id_field}' is not in the layer. Fields: "
+            f"{', '.join(c for c in df.columns if c != 'geometry')}", field=spec.id_field))
+        return pd.Series([str(i + 1) for i in range(len(df))], index=df.index, dtype=object)
+    raw = df[spec.id_field]
+    ids = raw.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else
+                  (str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v).strip()))
+    for pos in np.flatnonzero(ids.isna().to_numpy() | (ids == "").to_numpy()):
+        problems.append(_problem(spec, "the id is empty", feature=f"#{pos + 1}", field=spec.id_field))
+    dup = ids[ids.duplicated(keep=False) & ids.notna()]
+    for value in sorted(set(dup)):
+        rows = ", ".join(f"#{p + 1}" for p in np.flatnonzero((ids == value).to_numpy()))
+        problems.append(_problem(spec, f"id '{value}' is used by more than one feature ({rows})",
+                                 feature=value, field=spec.id_field))
+    return ids.fillna("").astype(object)
+
+
+def _check_geometry(gdf: gpd.GeoDataFrame, ids: pd.Series, spec: LayerSpec, role: Role,
+                    problems: list[Problem]) -> None:
+    geom = gdf.geometry.array
+    arr = np.asarray(geom, dtype=object)
+    missing = shapely.is_missing(arr) | shapely.is_empty(arr)
+    for pos in np.flatnonzero(missing):
+        problems.append(_problem(spec, "the geometry is empty or missing", feature=ids.iloc[pos]))
+    present = ~missing
+    types = np.asarray(shapely.get_type_id(arr))
+    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint", "MultiLineString",
+                      "MultiPolygon", "GeometryCollection"], dtype=object)
+    allowed = role.geometry_types
+    for pos in np.flatnonzero(present):
+        t = names[types[pos]] if 0 <= types[pos] < len(names) else "unknown"
+        if t not in allowed:
+            problems.append(_problem(
+                spec, f"geometry is a {t}, but role '{role.name}' needs {' or '.join(role.geometry)} geometries",
+                feature=ids.iloc[pos]))
+    invalid = present & ~shapely.is_valid(arr)
+    for pos in np.flatnonzero(invalid):
+        problems.append(_problem(spec, f"invalid geometry: {shapely.is_valid_reason(arr[pos])}",
+                                 feature=ids.iloc[pos]))
+
+
+def _check_location(gdf: gpd.GeoDataFrame, ids: pd.Series, spec: LayerSpec, problems: list[Problem]) -> None:
+    """Refuse coordinates outside Thailand, and say so when lat and lon look swapped."""
+    try:
+        ll = gdf.geometry.to_crs("EPSG:4326")
+    except Exception as exc:  # pragma: no cover - pyproj failures are rare
+        problems.append(_problem(spec, f"cannot convert the coordinates to WGS 84: {exc}"))
+        return
+    arr = np.asarray(ll.array, dtype=object)
+    ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
+    if not ok.any():
+        return
+    pts = shapely.point_on_surface(arr[ok])
+    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    xmin, ymin, xmax, ymax = THAILAND_BOUNDS
+    outside = ~((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax))
+    swapped = outside & (y >= xmin) & (y <= xmax) & (x >= ymin) & (x <= ymax)
+    idx = ids[ok].to_numpy()
+    for i in np.flatnonzero(swapped)[:10]:
+        problems.append(_problem(
+            spec, f"coordinates ({x[i]:.5f}, {y[i]:.5f}) look like latitude and longitude swapped: "
+            "longitude should come first (x = lon about 97-106, y = lat about 5-21)", feature=idx[i]))
+    for i in np.flatnonzero(outside & ~swapped)[:10]:
+        problems.append(_problem(
+            spec, f"lies outside Thailand at lon {x[i]:.5f}, lat {y[i]:.5f}: check the CRS "
+            f"(the layer says {spec.crs or gdf.crs.to_string()})", feature=idx[i]))
+
+
+def inspect_layer(spec: LayerSpec) -> LayerRead:
+    """Read and check one vector layer without raising for data problems.
+
+    The returned ``gdf`` (None when there are errors) has an ``id`` column (text), the role's canonical
+    fields in their types, and geometries in EPSG:32647.
+    """
+    roles = load_roles()
+    role = roles[spec.role]
+    if role.raster:
+        raise LayerReadError(f"layer '{spec.name}' is a raster ({spec.source}); use layers.read_raster_spec")
+    out = LayerRead(spec=spec, gdf=None, sha256=sha256_file(spec.source))
+    problems = out.problems
+    raw = _open(spec)
+    out.feature_count = len(raw)
+    if len(raw) < max(role.min_features, 0) or (len(raw) == 0 and role.min_features > 0):
+        problems.append(_problem(spec, f"the layer has {len(raw)} features; role '{role.name}' needs "
+                                       f"at least {role.min_features}"))
+        return out
+    if "geometry" not in raw.columns or not isinstance(raw, gpd.GeoDataFrame):
+        problems.append(_problem(spec, "the file has no geometry: it is not a spatial layer"))
+        return out
+    crs = raw.crs
+    if spec.crs:
+        if crs is not None and not crs.equals(spec.crs):
+            problems.append(_problem(spec, f"the catalog says crs {spec.crs} but the file says "
+                                           f"{crs.to_string()}; the catalog's CRS is used", severity="warning"))
+        raw = raw.set_crs(spec.crs, allow_override=True)
+    elif crs is None:
+        problems.append(_problem(spec, "the layer has no CRS. Add 'crs: EPSG:xxxx' to its catalog entry "
+                                       "(e.g. EPSG:4326 for lon/lat, EPSG:32647 for UTM 47N, EPSG:24047 for "
+                                       "Indian 1975 / UTM 47N)"))
+        return out
+    out.source_crs = raw.crs.to_string()
+    ids = _ids(raw, spec, problems)
+    mapping = _map_fields(raw, spec, role)
+    out.field_map = mapping
+    renamed = raw.rename(columns=mapping)
+    data: dict[str, list] = {"id": list(ids)}
+    for canon, fspec in role.fields.items():
+        if canon not in renamed.columns:
+            if fspec.required:
+                problems.append(_problem(
+                    spec, f"required field '{canon}' is missing. Map a source field to it in the catalog "
+                    f"(fields: {{SOURCE: {canon}}}); source fields are: "
+                    f"{', '.join(str(c) for c in raw.columns if c != 'geometry')}", field=canon))
+            data[canon] = [fspec.default] * len(renamed)
+            continue
+        values = []
+        for pos, v in enumerate(renamed[canon].tolist()):
+            val, why = coerce_value(v, fspec)
+            if why is not None:
+                problems.append(_problem(spec, why, feature=ids.iloc[pos], field=canon))
+            elif val is None and fspec.required:
+                problems.append(_problem(spec, "required value is empty", feature=ids.iloc[pos], field=canon))
+            values.append(fspec.default if val is None else val)
+        data[canon] = values
+    _check_geometry(raw, ids, spec, role, problems)
+    if not out.errors:
+        _check_location(raw, ids, spec, problems)
+    if out.errors:
+        return out
+    gdf = gpd.GeoDataFrame(data, geometry=raw.geometry.values, crs=raw.crs)
+    for canon, fspec in role.fields.items():
+        col = gdf[canon]
+        if fspec.type == "int":
+            gdf[canon] = pd.array(col, dtype="Int64")
+        elif fspec.type == "float":
+            gdf[canon] = pd.to_numeric(col, errors="coerce").astype(float)
+        elif fspec.type == "bool":
+            gdf[canon] = pd.array(col, dtype="boolean")
+        else:
+            gdf[canon] = col.astype(object)
+    try:
+        gdf = to_metric(gdf)
+    except GeoError as exc:
+        problems.append(_problem(spec, str(exc)))
+        return out
+    out.gdf = gdf
+    return out
+
+
+def read_layer(spec: LayerSpec) -> gpd.GeoDataFrame:
+    """Read one vector layer of the catalog, validated, with canonical fields, in EPSG:32647.
+
+    Raises
+    ------
+    LayerReadError
+        The file cannot be opened.
+    LayerValidationError
+        The layer has errors; ``problems`` names every feature and field.
+    """
+    res = inspect_layer(spec)
+    if res.errors or res.gdf is None:
+        raise LayerValidationError(spec.name, res.errors or [_problem(spec, "the layer could not be read")])
+    gdf = res.gdf
+    gdf.attrs["ecotown"] = {"layer": spec.name, "sha256": res.sha256, "source_crs": res.source_crs,
+                            "metric_crs": METRIC_CRS}
+    return gdf
