@@ -22,6 +22,47 @@ def _bearing_deg(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
     return np.where(np.isclose(b, 360.0), 0.0, b)
 
 
+def _point_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """x and y of single points; NaN for every other geometry."""
+    is_pt = shapely.get_type_id(geoms) == 0
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    if is_pt.any():
+        x[is_pt] = shapely.get_x(geoms[is_pt])
+        y[is_pt] = shapely.get_y(geoms[is_pt])
+    return x, y
+
+
+def _distance_and_direction(fgeom: np.ndarray, cgeom: np.ndarray, fi: np.ndarray,
+                            ci: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance of each pair, and the vector from the facility's nearest point to the community.
+
+    Point-to-point pairs (most of them) are done with coordinate arithmetic; pairs involving a polygon or
+    line use GEOS distance and shortest lines (the vector joins centroids when the geometries touch).
+    """
+    fx, fy = _point_xy(fgeom)
+    cx, cy = _point_xy(cgeom)
+    dx = cx[ci] - fx[fi]
+    dy = cy[ci] - fy[fi]
+    dist = np.hypot(dx, dy)
+    other = np.isnan(dist)
+    if other.any():
+        fo, co = fgeom[fi[other]], cgeom[ci[other]]
+        d = shapely.distance(fo, co)
+        lines = shapely.shortest_line(fo, co)
+        coords = shapely.get_coordinates(lines).reshape(-1, 2, 2)
+        ox = coords[:, 1, 0] - coords[:, 0, 0]
+        oy = coords[:, 1, 1] - coords[:, 0, 1]
+        touching = d == 0
+        if touching.any():
+            a = shapely.get_coordinates(shapely.centroid(fo[touching]))
+            b = shapely.get_coordinates(shapely.centroid(co[touching]))
+            ox[touching] = b[:, 0] - a[:, 0]
+            oy[touching] = b[:, 1] - a[:, 1]
+        dist[other], dx[other], dy[other] = d, ox, oy
+    return dist, dx, dy
+
+
 def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, rings_m: Sequence[float], *,
                     facility_id: str = "facility_id", community_id: str = "community_id") -> pd.DataFrame:
     """Every facility x community pair closer than the largest ring distance.
@@ -47,19 +88,11 @@ def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
             MATRIX_COLUMNS, [object, object, float, int, float])})
     tree = shapely.STRtree(cgeom)
     fi, ci = tree.query(fgeom, predicate="dwithin", distance=float(rings[-1]))
-    dist = shapely.distance(fgeom[fi], cgeom[ci])
+    dist, dx, dy = _distance_and_direction(fgeom, cgeom, fi, ci)
     ring_idx = np.searchsorted(rings, dist, side="left")
     keep = ring_idx < len(rings)
-    fi, ci, dist, ring_idx = fi[keep], ci[keep], dist[keep], ring_idx[keep]
-    # bearing from the facility point nearest to the community (its centroid when they touch)
-    lines = shapely.shortest_line(fgeom[fi], cgeom[ci])
-    start = shapely.get_point(lines, 0)
-    end = shapely.get_point(lines, 1)
-    touching = dist == 0
-    if touching.any():
-        start[touching] = shapely.centroid(fgeom[fi[touching]])
-        end[touching] = shapely.centroid(cgeom[ci[touching]])
-    bearing = _bearing_deg(shapely.get_x(end) - shapely.get_x(start), shapely.get_y(end) - shapely.get_y(start))
+    fi, ci, dist, ring_idx, dx, dy = fi[keep], ci[keep], dist[keep], ring_idx[keep], dx[keep], dy[keep]
+    bearing = _bearing_deg(dx, dy)
     out = pd.DataFrame({
         "facility_id": fid[fi],
         "community_id": cid[ci],
