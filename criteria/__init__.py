@@ -1,0 +1,23 @@
+"""Criteria: editions as data files, the indicator engine, levels, explanations and the assessment run.
+
+Public API::
+
+    from criteria import run_assessment, load_edition, score, explain
+    a = run_assessment(year=2026)          # the bundled Nong Pho sample
+    print(a.town["level"], explain(a, "town"))
+"""
+
+from .assess import DEFAULT_EDITION, run_assessment, software_version
+from .assessment import Assessment
+from .edition import Edition, Indicator, list_editions, load_edition, validate_edition_file
+from .errors import CriteriaError, EditionError, EvidenceError, ScoringError
+from .evidence import load_evidence
+from .explain import explain, explain_table
+from .score import Scores, score
+
+__all__ = [
+    "Assessment", "run_assessment", "DEFAULT_EDITION", "software_version",
+    "Edition", "Indicator", "load_edition", "list_editions", "validate_edition_file",
+    "load_evidence", "score", "Scores", "explain", "explain_table",
+    "CriteriaError", "EditionError", "EvidenceError", "ScoringError",
+]

@@ -1,0 +1,333 @@
+"""Criteria editions: YAML files that list levels, dimensions and indicators, loaded and validated.
+
+An edition is data. This module reads it, checks every entry (reporting the line and field of each
+problem) and gives the engine a typed, read-only view of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .aggregates import AGGREGATORS
+from .errors import EditionError
+
+__all__ = ["Edition", "Indicator", "Level", "EditionProblem", "load_edition", "list_editions",
+           "validate_edition_file", "editions_dirs", "SUBJECT_KINDS"]
+
+SUBJECT_KINDS = ("town", "factory", "mine", "community")
+DIRECTIONS = ("higher", "lower")
+LEVELS = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class Level:
+    level: int
+    name_en: str
+    name_th: str
+    color: str
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """One indicator: what it scores, where its value comes from, and the value each level needs."""
+
+    id: str
+    subject: str
+    dimension: str
+    aspect: str
+    name_en: str
+    name_th: str
+    unit: str
+    source: dict[str, Any]
+    direction: str
+    thresholds: dict[int, float]
+    core: bool = False
+    basis: str = "modelled"
+    line: int | None = None
+
+    @property
+    def source_kind(self) -> str:
+        return next(iter(self.source))
+
+    def level_of(self, value: float) -> int:
+        """The highest level whose threshold ``value`` meets (1 when it meets none)."""
+        reached = 1
+        for lv in sorted(self.thresholds):
+            if self.meets(value, lv):
+                reached = lv
+            else:
+                break
+        return reached
+
+    def meets(self, value: float, level: int) -> bool:
+        """Whether ``value`` meets the threshold of ``level`` (a level without a threshold is met)."""
+        t = self.thresholds.get(level)
+        if t is None:
+            return True
+        return value >= t if self.direction == "higher" else value <= t
+
+    def describe_source(self) -> str:
+        kind = self.source_kind
+        if kind == "measure":
+            return f"column '{self.source['measure']}'"
+        if kind == "aggregate":
+            a = self.source["aggregate"]
+            frm = a["from"] if isinstance(a["from"], str) else "+".join(a["from"])
+            extra = f" {a['value']}" if "value" in a else ""
+            return f"{a['fn']}({frm}.{a['column']}{extra})"
+        return "evidence file"
+
+
+@dataclass(frozen=True)
+class Edition:
+    id: str
+    path: Path
+    sha256: str
+    title_en: str
+    title_th: str
+    version: str
+    levels: list[Level]
+    pass_share: dict[int, float]
+    dimensions: list[dict[str, str]]
+    subjects: dict[str, dict[str, str]]
+    indicators: list[Indicator] = field(default_factory=list)
+
+    def level(self, n: int) -> Level:
+        return self.levels[n - 1]
+
+    def for_subject(self, kind: str) -> list[Indicator]:
+        return [i for i in self.indicators if i.subject == kind]
+
+    def indicator(self, ind_id: str) -> Indicator:
+        for i in self.indicators:
+            if i.id == ind_id:
+                return i
+        raise EditionError(f"edition '{self.id}' ({self.path}) has no indicator '{ind_id}'")
+
+    def dimension_name(self, dim_id: str) -> dict[str, str]:
+        for d in self.dimensions:
+            if d["id"] == dim_id:
+                return d
+        raise EditionError(f"edition '{self.id}' has no dimension '{dim_id}'")
+
+
+@dataclass(frozen=True)
+class EditionProblem:
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}" + (f", line {self.line}" if self.line else "")
+        fld = f", field '{self.field}'" if self.field else ""
+        return f"{where}{fld}: {self.message}"
+
+
+# --------------------------------------------------------------------------- YAML with line numbers
+
+class _LineDict(dict):
+    line: int | None = None
+
+
+class _LineLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> _LineDict:
+    d = _LineDict(loader.construct_mapping(node, deep=True))
+    d.line = node.start_mark.line + 1
+    return d
+
+
+_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+
+
+# --------------------------------------------------------------------------- finding editions
+
+def editions_dirs() -> list[Path]:
+    """Folders searched for edition files: $ECOTOWN_CRITERIA_DIR (if set), then the bundled ones."""
+    out = []
+    extra = os.environ.get("ECOTOWN_CRITERIA_DIR")
+    if extra:
+        out.append(Path(extra))
+    out.append(Path(str(files("criteria") / "editions")))
+    return out
+
+
+def list_editions() -> list[str]:
+    """Ids (file stems) of every edition found, sorted."""
+    ids: set[str] = set()
+    for d in editions_dirs():
+        if d.is_dir():
+            ids.update(p.stem for p in d.glob("*.yaml"))
+    return sorted(ids)
+
+
+def _find(ref: str | Path) -> Path:
+    p = Path(ref)
+    if p.suffix in (".yaml", ".yml") or p.exists():
+        if not p.exists():
+            raise EditionError(f"criteria edition file not found: {p}")
+        return p
+    for d in editions_dirs():
+        cand = d / f"{ref}.yaml"
+        if cand.exists():
+            return cand
+    known = ", ".join(list_editions()) or "none"
+    raise EditionError(f"no criteria edition named '{ref}' (known editions: {known})")
+
+
+# --------------------------------------------------------------------------- validation
+
+def _check(raw: Any, path: str) -> list[EditionProblem]:
+    probs: list[EditionProblem] = []
+
+    def bad(line, fld, msg):
+        probs.append(EditionProblem(path, line, fld, msg))
+
+    if not isinstance(raw, dict):
+        return [EditionProblem(path, 1, None, "an edition file must be a YAML mapping (id, levels, indicators, ...)")]
+    top = getattr(raw, "line", 1)
+    for key in ("id", "title_en", "levels", "pass_share", "dimensions", "indicators"):
+        if key not in raw:
+            bad(top, key, "missing")
+    levels = raw.get("levels") or []
+    if isinstance(levels, list):
+        got = [lv.get("level") for lv in levels if isinstance(lv, dict)]
+        if got != list(LEVELS):
+            bad(getattr(levels[0], "line", top) if levels else top, "levels",
+                f"must list levels 1 to 5 in order, found {got}")
+        for lv in levels:
+            if isinstance(lv, dict):
+                for k in ("name_en", "name_th"):
+                    if not lv.get(k):
+                        bad(getattr(lv, "line", None), k, f"level {lv.get('level')} has no {k}")
+    ps = raw.get("pass_share") or {}
+    if isinstance(ps, dict):
+        for k, v in ps.items():
+            if k not in (2, 3, 4, 5):
+                bad(getattr(ps, "line", None), "pass_share", f"level {k!r} must be 2, 3, 4 or 5")
+            elif not isinstance(v, (int, float)) or not 0 < v <= 1:
+                bad(getattr(ps, "line", None), "pass_share", f"level {k}: share {v!r} must be between 0 and 1")
+    dims = {d.get("id") for d in raw.get("dimensions") or [] if isinstance(d, dict)}
+    seen: set[str] = set()
+    for ind in raw.get("indicators") or []:
+        line = getattr(ind, "line", None)
+        if not isinstance(ind, dict):
+            bad(line, None, f"an indicator must be a mapping, found {ind!r}")
+            continue
+        iid = ind.get("id")
+        label = f"indicator '{iid}'"
+        if not iid or not isinstance(iid, str):
+            bad(line, "id", "an indicator has no id")
+        elif iid in seen:
+            bad(line, "id", f"{label} is listed twice")
+        seen.add(str(iid))
+        for k in ("name_en", "name_th", "aspect"):
+            if not ind.get(k):
+                bad(line, k, f"{label} has no {k}")
+        if ind.get("subject") not in SUBJECT_KINDS:
+            bad(line, "subject", f"{label}: subject {ind.get('subject')!r} must be one of {', '.join(SUBJECT_KINDS)}")
+        if ind.get("dimension") not in dims:
+            bad(line, "dimension", f"{label}: dimension {ind.get('dimension')!r} is not one of {', '.join(sorted(map(str, dims)))}")
+        if ind.get("direction") not in DIRECTIONS:
+            bad(line, "direction", f"{label}: direction {ind.get('direction')!r} must be 'higher' or 'lower'")
+        src = ind.get("source")
+        if not isinstance(src, dict) or len(src) != 1 or next(iter(src)) not in ("measure", "aggregate", "evidence"):
+            bad(line, "source", f"{label}: source must be one of {{measure: COLUMN}}, {{aggregate: ...}}, {{evidence: true}}")
+        elif "aggregate" in src:
+            agg = src["aggregate"]
+            if not isinstance(agg, dict):
+                bad(line, "source", f"{label}: aggregate must be a mapping with from, fn, column")
+            else:
+                if agg.get("fn") not in AGGREGATORS:
+                    bad(line, "source.aggregate.fn", f"{label}: unknown aggregate function {agg.get('fn')!r} "
+                        f"(known: {', '.join(sorted(AGGREGATORS))})")
+                frm = agg.get("from")
+                frm_l = [frm] if isinstance(frm, str) else (frm or [])
+                if not frm_l or any(f not in SUBJECT_KINDS for f in frm_l):
+                    bad(line, "source.aggregate.from", f"{label}: 'from' {frm!r} must name subject kinds")
+                if not agg.get("column"):
+                    bad(line, "source.aggregate.column", f"{label}: aggregate needs a column")
+        elif "measure" in src and not isinstance(src["measure"], str):
+            bad(line, "source.measure", f"{label}: measure must name a column")
+        th = ind.get("thresholds")
+        if not isinstance(th, dict) or not th:
+            bad(line, "thresholds", f"{label}: thresholds must map levels 2-5 to values")
+        else:
+            prev = None
+            for k in sorted(th, key=lambda x: (not isinstance(x, int), x)):
+                v = th[k]
+                if k not in (2, 3, 4, 5):
+                    bad(line, "thresholds", f"{label}: level {k!r} must be 2, 3, 4 or 5")
+                    continue
+                if not isinstance(v, (int, float)) or isinstance(v, bool):
+                    bad(line, "thresholds", f"{label}: level {k} threshold {v!r} is not a number")
+                    continue
+                if prev is not None:
+                    worse = v < prev if ind.get("direction") == "higher" else v > prev
+                    if worse:
+                        bad(line, "thresholds", f"{label}: level {k} asks less ({v}) than a lower level ({prev})")
+                prev = v
+    return probs
+
+
+def _read_raw(p: Path) -> Any:
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise EditionError(f"cannot read criteria edition {p}: {e.strerror or e}") from None
+    except UnicodeDecodeError as e:
+        raise EditionError(f"{p}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    try:
+        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark else ""
+        raise EditionError(f"{p}{line}: not valid YAML ({getattr(e, 'problem', None) or e})") from None
+
+
+def validate_edition_file(path: str | Path) -> list[EditionProblem]:
+    """Every problem of an edition file (empty when it is fine)."""
+    p = Path(path)
+    try:
+        raw = _read_raw(p)
+    except EditionError as e:
+        return [EditionProblem(str(p), None, None, str(e))]
+    return _check(raw, str(p))
+
+
+def load_edition(ref: str | Path) -> Edition:
+    """Load an edition by id (e.g. ``eit-2022-modelled``) or by file path; raise EditionError if it is invalid."""
+    p = _find(ref)
+    raw = _read_raw(p)
+    probs = _check(raw, str(p))
+    if probs:
+        raise EditionError(f"criteria edition {p} has {len(probs)} problem(s):\n  " +
+                           "\n  ".join(str(x) for x in probs))
+    inds = [Indicator(id=i["id"], subject=i["subject"], dimension=i["dimension"], aspect=i["aspect"],
+                      name_en=i["name_en"], name_th=i["name_th"], unit=str(i.get("unit", "")),
+                      source=dict(i["source"]), direction=i["direction"],
+                      thresholds={int(k): float(v) for k, v in i["thresholds"].items()},
+                      core=bool(i.get("core", False)), basis=str(i.get("basis", "modelled")),
+                      line=getattr(i, "line", None))
+            for i in raw["indicators"]]
+    return Edition(
+        id=str(raw["id"]), path=p.resolve(), sha256=hashlib.sha256(p.read_bytes()).hexdigest(),
+        title_en=str(raw["title_en"]), title_th=str(raw.get("title_th", raw["title_en"])),
+        version=str(raw.get("version", "")),
+        levels=[Level(int(lv["level"]), lv["name_en"], lv["name_th"], lv.get("color", "#888888"))
+                for lv in raw["levels"]],
+        pass_share={int(k): float(v) for k, v in raw["pass_share"].items()},
+        dimensions=[dict(d) for d in raw["dimensions"]],
+        subjects={k: dict(v) for k, v in (raw.get("subjects") or {}).items()},
+        indicators=inds,
+    )

@@ -1,0 +1,100 @@
+"""Building the subject tables that the indicator engine scores, from layers and the spatial analysis."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from layers import Catalog, LayerSpec, read_layer
+
+from .errors import CriteriaError
+
+__all__ = ["read_facilities", "read_communities", "read_context", "town_row"]
+
+CONTEXT_ROLES = ("receptors", "water", "roads", "green", "landuse")
+
+
+def _with_id(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
+    out = gdf.rename(columns={"id": name}).set_index(name, drop=False)
+    out.index.name = name
+    return out
+
+
+def read_facilities(catalog: Catalog) -> gpd.GeoDataFrame:
+    """Every factory and mine layer of the catalog as one table, ``facility_id`` unique across them."""
+    parts: list[gpd.GeoDataFrame] = []
+    for role, kind in (("factories", "factory"), ("mines", "mine")):
+        for spec in catalog.by_role(role):
+            g = read_layer(spec)
+            g = g.rename(columns={"id": "facility_id"})
+            g.insert(1, "kind", kind)
+            if kind == "mine":
+                g.insert(2, "category", g["mine_type"].astype(object))
+            g["layer"] = spec.name
+            parts.append(g)
+    if not parts:
+        raise CriteriaError(
+            f"{catalog.path}: the catalog has no layer with role 'factories' or 'mines'; "
+            "an assessment needs at least one facility layer"
+        )
+    fac = pd.concat(parts, ignore_index=True)
+    fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=parts[0].crs)
+    dup = fac["facility_id"][fac["facility_id"].duplicated(keep=False)]
+    if len(dup):
+        where = fac.loc[dup.index, ["facility_id", "layer"]].drop_duplicates()
+        raise CriteriaError(
+            "facility ids must be unique across factory and mine layers; repeated: "
+            + ", ".join(f"'{r.facility_id}' in layer '{r.layer}'" for r in where.itertuples())
+        )
+    fac = fac.sort_values("facility_id", kind="stable")
+    return _with_id(fac.rename(columns={"facility_id": "id"}), "facility_id")
+
+
+def read_communities(catalog: Catalog) -> gpd.GeoDataFrame:
+    """Every community layer as one table indexed by ``community_id``."""
+    specs = catalog.by_role("communities")
+    if not specs:
+        raise CriteriaError(f"{catalog.path}: the catalog has no layer with role 'communities' (villages)")
+    parts = [read_layer(s) for s in specs]
+    com = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
+    if com["id"].duplicated().any():
+        raise CriteriaError("community ids repeat across community layers: "
+                            + ", ".join(sorted(set(com["id"][com["id"].duplicated()]))))
+    com = com.sort_values("id", kind="stable")
+    return _with_id(com, "community_id")
+
+
+def read_context(catalog: Catalog) -> dict[str, gpd.GeoDataFrame]:
+    """The optional context layers (receptors, water, roads, green, land use), one table per role."""
+    out: dict[str, gpd.GeoDataFrame] = {}
+    for role in CONTEXT_ROLES:
+        specs: list[LayerSpec] = catalog.by_role(role)
+        if not specs:
+            continue
+        parts = [read_layer(s) for s in specs]
+        g = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
+        out[role] = g.sort_values("id", kind="stable").reset_index(drop=True)
+    return out
+
+
+def town_row(boundary: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, green_share: float,
+             industrial_zone_share: float) -> pd.DataFrame:
+    """The one-row town table."""
+    b = boundary.iloc[0]
+    town_id = str(b.get("code") or b["id"])
+    area_km2 = float(boundary.geometry.union_all().area / 1e6)
+    pop = pd.to_numeric(communities["population"], errors="coerce")
+    hh = pd.to_numeric(communities.get("households", pd.Series(dtype=float)), errors="coerce")
+    row = {
+        "name": str(b["name"]),
+        "name_en": str(b.get("name_en") or b["name"]),
+        "population": float(pop.sum()) if pop.notna().any() else np.nan,
+        "households": float(hh.sum()) if hh.notna().any() else np.nan,
+        "area_km2": round(area_km2, 6),
+        "green_share": green_share,
+        "industrial_zone_share": industrial_zone_share,
+        "communities": int(len(communities)),
+    }
+    df = pd.DataFrame([row], index=pd.Index([town_id], name="town_id"))
+    return df
