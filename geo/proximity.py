@@ -89,6 +89,9 @@ def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
     tree = shapely.STRtree(cgeom)
     fi, ci = tree.query(fgeom, predicate="dwithin", distance=float(rings[-1]))
     dist, dx, dy = _distance_and_direction(fgeom, cgeom, fi, ci)
+    # distances are reported to the millimetre, and rings are decided on the reported value so that every
+    # table agrees with `distance_m <= ring`
+    dist = np.round(dist, 3)
     ring_idx = np.searchsorted(rings, dist, side="left")
     keep = ring_idx < len(rings)
     fi, ci, dist, ring_idx, dx, dy = fi[keep], ci[keep], dist[keep], ring_idx[keep], dx[keep], dy[keep]
@@ -96,7 +99,7 @@ def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
     out = pd.DataFrame({
         "facility_id": fid[fi],
         "community_id": cid[ci],
-        "distance_m": np.round(dist, 3),
+        "distance_m": dist,
         "ring_m": rings[ring_idx].astype(int),
         "bearing_deg": np.round(bearing, 2),
     })
