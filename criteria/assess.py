@@ -68,10 +68,11 @@ def _industrial_zone_share(facilities: gpd.GeoDataFrame, context: dict[str, gpd.
     if landuse is None or not len(landuse) or not len(factories):
         return float("nan"), pd.Series(pd.NA, index=facilities.index, dtype="boolean")
     zone = landuse[landuse["zone"].astype(str).str.lower() == "industrial"].geometry.union_all()
-    inside = facilities.geometry.intersects(zone)
-    inside[facilities["kind"] != "factory"] = pd.NA
-    share = float(inside[facilities["kind"] == "factory"].astype(bool).mean())
-    return share, inside.astype("boolean")
+    is_factory = facilities["kind"] == "factory"
+    inside = facilities.geometry.intersects(zone).astype("boolean")
+    inside[~is_factory] = pd.NA
+    share = float(inside[is_factory].astype(bool).mean())
+    return share, inside
 
 
 def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
