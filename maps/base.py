@@ -1,0 +1,186 @@
+"""The parts both maps share: the base map, context layers, popups as escaped HTML, the title and legend."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import Any
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from criteria import Assessment
+
+from .offline import escape_text as esc
+from .style import level_colors, load_styles
+
+__all__ = ["WGS84", "base_map", "add_boundary", "add_context", "popup_html", "fmt_value", "title_box",
+           "legend_box", "to_wgs84", "tooltip", "diamond"]
+
+WGS84 = "EPSG:4326"
+
+
+def to_wgs84(gdf: gpd.GeoDataFrame, tolerance_m: float = 0.0) -> gpd.GeoDataFrame:
+    """``gdf`` (in metres) in longitude/latitude for Leaflet, optionally simplified first."""
+    g = gdf
+    if tolerance_m:
+        g = g.copy()
+        g["geometry"] = g.geometry.simplify(tolerance_m, preserve_topology=True)
+    return g.to_crs(WGS84)
+
+
+def fmt_value(v: Any, unit: str = "") -> str:
+    """A value as people read it: shares as %, counts with separators, yes/no, 'no data' for missing."""
+    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+        return "no data"
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if unit == "yes/no":
+        return "yes" if float(v) >= 0.5 else "no"
+    if unit == "share":
+        return f"{float(v) * 100:.0f}%"
+    if isinstance(v, (int, float)):
+        f = float(v)
+        return f"{int(f):,}" if f.is_integer() else f"{f:,.2f}"
+    return str(v)
+
+
+def diamond(lat: float, lon: float, fill: str, *, size: int = 14, border: str = "#1f1f1f",
+            **kwargs: Any) -> folium.Marker:
+    """A factory symbol: a diamond drawn with plain Leaflet (a DivIcon), so it needs no plugin offline."""
+    html = (f'<div class="ecotown-factory" style="width:{size - 4}px;height:{size - 4}px;background:{esc(fill)};'
+            f'border:2px solid {esc(border)};transform:rotate(45deg);box-shadow:0 0 2px #fff"></div>')
+    return folium.Marker([lat, lon], icon=folium.DivIcon(html=html, icon_size=(size, size),
+                                                         icon_anchor=(size // 2, size // 2),
+                                                         class_name="ecotown-factory-icon"), **kwargs)
+
+
+def tooltip(text: str) -> folium.Tooltip:
+    return folium.Tooltip(esc(text), sticky=True)
+
+
+def base_map(a: Assessment) -> folium.Map:
+    st = load_styles()
+    b = to_wgs84(a.context["boundary"]) if "boundary" in a.context else to_wgs84(a.facilities)
+    x0, y0, x1, y1 = b.total_bounds
+    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=st["map"]["zoom_start"],
+                   tiles=None, control_scale=True)
+    folium.TileLayer(st["map"]["tiles"], name="OpenStreetMap (online only)", control=True).add_to(m)
+    m.fit_bounds([[y0, x0], [y1, x1]])
+    m.get_root().header.add_child(folium.Element(
+        "<style>.leaflet-container{background:%s;font-family:'Noto Sans Thai','Loma','Sarabun',"
+        "'Tahoma',sans-serif}.ecotown-popup table{border-collapse:collapse;font-size:12px}"
+        ".ecotown-popup td,.ecotown-popup th{padding:1px 6px;border-bottom:1px solid #ddd;text-align:left;"
+        "vertical-align:top}.ecotown-popup h4{margin:0 0 4px;font-size:14px}.ecotown-popup .gap{max-width:420px;"
+        "font-size:12px;color:#444}.ecotown-lvl{display:inline-block;padding:1px 6px;border-radius:3px;"
+        "border:1px solid #555}</style>" % esc(st["map"]["background"])))
+    return m
+
+
+def add_boundary(m: folium.Map, a: Assessment, *, fill: str | None = None) -> None:
+    if "boundary" not in a.context:
+        return
+    st = load_styles()["boundary"]
+    b = to_wgs84(a.context["boundary"][["geometry"]], 5)
+    fill_color = fill or "#ffffff"
+    name = a.town.get("name", "")
+    folium.GeoJson(
+        b.__geo_interface__, name=f"Town boundary / เขต{esc(name)}",
+        style_function=lambda _f: {"color": st["color"], "weight": st["weight"], "dashArray": st["dash_array"],
+                                   "fillColor": fill_color, "fillOpacity": st["fill_opacity"]},
+        tooltip=tooltip(f"{name} - {a.town.get('name_en', '')}"),
+    ).add_to(m)
+
+
+def add_context(m: folium.Map, a: Assessment, roles: Iterable[str] = ("landuse", "green", "water", "roads",
+                                                                         "receptors"), *, show: bool = True) -> None:
+    """Context layers, each in its own toggleable group, drawn under the subjects."""
+    st = load_styles()
+    for role in roles:
+        g = a.context.get(role)
+        if g is None or not len(g):
+            continue
+        s = st["context"][role]
+        fg = folium.FeatureGroup(name=f"{s['label_en']} / {s['label_th']}", show=show and role != "landuse")
+        wg = to_wgs84(g, 3 if role != "receptors" else 0)
+        for _, r in wg.iterrows():
+            label = " - ".join(str(r[c]) for c in ("name", "kind", "zone") if c in r and isinstance(r[c], str) and r[c])
+            geom = r.geometry
+            if geom is None or geom.is_empty:
+                continue
+            if role == "receptors":
+                folium.CircleMarker([geom.y, geom.x], radius=s["radius"], color=s["color"], weight=1,
+                                    fill=True, fill_color="#ffffff", fill_opacity=1,
+                                    tooltip=tooltip(label or role)).add_to(fg)
+                continue
+            color = s["color"]
+            fill = s.get("fill_color", color)
+            if role == "landuse":
+                fill = st["landuse_zones"].get(str(r.get("zone", "")).lower(), fill)
+            folium.GeoJson(
+                {"type": "Feature", "properties": {}, "geometry": geom.__geo_interface__},
+                style_function=(lambda _f, c=color, fc=fill, w=s["weight"], fo=s.get("fill_opacity", 0):
+                                {"color": c, "weight": w, "fillColor": fc, "fillOpacity": fo}),
+                tooltip=tooltip(label) if label else None,
+            ).add_to(fg)
+        fg.add_to(m)
+
+
+def popup_html(title: str, subtitle: str, rows: list[tuple[str, str]], *, badge: tuple[str, str] | None = None,
+               table: tuple[list[str], list[list[str]]] | None = None, note: str = "") -> str:
+    """Popup HTML; every piece of data is escaped here, nowhere else."""
+    parts = ['<div class="ecotown-popup">', f"<h4>{esc(title)}</h4>", f"<div>{esc(subtitle)}</div>"]
+    if badge:
+        parts.append(f'<div><span class="ecotown-lvl" style="background:{esc(badge[1])}">{esc(badge[0])}</span></div>')
+    if rows:
+        parts.append("<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
+                     + "</table>")
+    if table:
+        head, body = table
+        parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>"
+                     + "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in body)
+                     + "</table>")
+    if note:
+        parts.append(f'<p class="gap">{esc(note)}</p>')
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def title_box(a: Assessment, heading: str) -> folium.Element:
+    t = a.town
+    colors = level_colors(a.edition)
+    lvl = int(t["level"])
+    html = (
+        '<div class="ecotown-title" style="position:fixed;top:10px;left:60px;z-index:1000;background:#fff;'
+        'padding:6px 10px;border:1px solid #888;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3);'
+        "font-family:'Noto Sans Thai','Loma','Sarabun',sans-serif;max-width:520px\">"
+        f'<div style="font-weight:bold">{esc(heading)}</div>'
+        f"<div>{esc(t.get('name', ''))} ({esc(t.get('name_en', ''))}) - พ.ศ. {a.year_be} / {a.year}</div>"
+        f'<div>Town level / ระดับเมือง: <span class="ecotown-lvl" style="background:{esc(colors[lvl])}">'
+        f"{lvl} {esc(t.get('level_name_en', ''))}</span> {esc(t.get('level_name_th', ''))}</div>"
+        f'<div style="font-size:11px;color:#555">{esc(a.edition.title_en)} [{esc(a.edition.id)}]</div>'
+        "</div>")
+    return folium.Element(html)
+
+
+def legend_box(title: str, entries: list[tuple[str, str, str]], *, position: str = "bottom:24px;right:10px"
+               ) -> folium.Element:
+    """A legend; entries are (shape 'circle'|'square'|'line'|'ring', colour, label)."""
+    items = []
+    for shape, color, label in entries:
+        c = esc(color)
+        if shape == "circle":
+            sw = f'<span style="display:inline-block;width:12px;height:12px;border-radius:50%;background:{c};border:1px solid #333"></span>'
+        elif shape == "line":
+            sw = f'<span style="display:inline-block;width:16px;height:0;border-top:3px solid {c};vertical-align:middle"></span>'
+        elif shape == "ring":
+            sw = f'<span style="display:inline-block;width:14px;height:14px;border-radius:50%;background:{c};opacity:.7;border:2px solid {c}"></span>'
+        else:
+            sw = f'<span style="display:inline-block;width:14px;height:12px;background:{c};border:1px solid #333"></span>'
+        items.append(f'<div style="margin:2px 0">{sw} {esc(label)}</div>')
+    html = (f'<div class="ecotown-legend" style="position:fixed;{position};z-index:1000;background:#fff;'
+            "padding:6px 10px;border:1px solid #888;border-radius:4px;font-size:12px;line-height:1.3;"
+            "font-family:'Noto Sans Thai','Loma','Sarabun',sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)\">"
+            f'<div style="font-weight:bold;margin-bottom:3px">{esc(title)}</div>' + "".join(items) + "</div>")
+    return folium.Element(html)

@@ -1,0 +1,91 @@
+"""``ecotown assess``: score the town, its facilities and communities, and write maps, report and tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from criteria import run_assessment
+from criteria.errors import CriteriaError
+
+from ..publish import publish
+from .errors import friendly_errors
+from .options import CatalogOpt, EditionOpt, QuietOpt, this_year
+from .progress import progress_printer
+
+console = Console(highlight=False)
+
+
+def parse_overrides(items: list[str]) -> dict[str, float]:
+    """``["ENV-03=0.12", ...]`` -> ``{"ENV-03": 0.12}``; a plain error for anything else."""
+    out: dict[str, float] = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise CriteriaError(f"--set expects INDICATOR=VALUE, got {item!r}")
+        word = val.strip().lower()
+        if word in ("yes", "true"):
+            out[key.strip()] = 1.0
+        elif word in ("no", "false"):
+            out[key.strip()] = 0.0
+        else:
+            try:
+                out[key.strip()] = float(val)
+            except ValueError:
+                raise CriteriaError(f"--set {key.strip()}: {val!r} is not a number (or yes/no)") from None
+    return out
+
+
+def summary_table(a) -> Table:
+    t = Table(title=f"{a.town['name']} ({a.town['name_en']}) - พ.ศ. {a.year_be} ({a.year}) - "
+                    f"criteria {a.edition.id}", title_justify="left")
+    t.add_column("subject")
+    t.add_column("count", justify="right")
+    for lvl in range(1, 6):
+        t.add_column(f"L{lvl}", justify="right")
+    t.add_row("town", "1", *["●" if int(a.town["level"]) == lv else "" for lv in range(1, 6)])
+    for kind, label in (("factory", "factories"), ("mine", "mines")):
+        sub = a.facilities[a.facilities["kind"] == kind]
+        t.add_row(label, str(len(sub)), *[str(int((sub["level"] == lv).sum())) for lv in range(1, 6)])
+    com = a.communities
+    t.add_row("communities", str(len(com)), *[str(int((com["level"] == lv).sum())) for lv in range(1, 6)])
+    return t
+
+
+@friendly_errors
+def assess(
+    catalog: CatalogOpt = None,
+    year: Annotated[Optional[int], typer.Option("--year", "-y", help="Gregorian year (default: this year).",
+                                                min=1900, max=2200)] = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for maps, report and tables.",
+                                      file_okay=False)] = Path("ecotown-out"),
+    edition: EditionOpt = None,
+    set_: Annotated[Optional[list[str]], typer.Option(
+        "--set", help="What-if: give an indicator a value, e.g. --set ENV-03=0.12 (repeatable).")] = None,
+    online: Annotated[bool, typer.Option("--online", help="Offer OpenStreetMap tiles in the maps "
+                                                          "(default: offline maps that need no network).")] = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """Assess the town: buffers, exposure, criteria levels; write level and buffer maps, report and tables."""
+    y = year or this_year()
+    overrides = parse_overrides(set_ or [])
+    with progress_printer(quiet) as say:
+        a = run_assessment(catalog, year=y, edition=edition, overrides=overrides or None, progress=say)
+        paths = publish(a, out, offline=not online, progress=say)
+    if quiet:
+        return
+    console.print(summary_table(a))
+    target = 4
+    lvl = int(a.town["level"])
+    verdict = "meets" if lvl >= target else "does not yet meet"
+    console.print(f"Town level: [bold]{lvl} {a.town['level_name_en']} ({a.town['level_name_th']})[/] - "
+                  f"{verdict} the level-{target} target for พ.ศ. 2570 (2027).")
+    if a.town.get("gap_text"):
+        console.print(a.town["gap_text"], markup=False)
+    console.print(f"Wrote {len(paths)} files to {out.resolve()}:")
+    for p in paths:
+        console.print(f"  {p.name}")

@@ -1,0 +1,65 @@
+"""One table from error classes to exit codes, and the wrapper that applies it to every command."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import typer
+from rich.console import Console
+
+from geo.errors import EcotownError, GeoError
+from layers import LayerError
+
+__all__ = ["EXIT_CODES", "exit_code_for", "friendly_errors", "err_console"]
+
+err_console = Console(stderr=True, highlight=False)
+
+
+def _criteria_error() -> type[Exception]:
+    from criteria.errors import CriteriaError
+
+    return CriteriaError
+
+
+def _maps_error() -> type[Exception]:
+    from maps.errors import MapsError
+
+    return MapsError
+
+
+#: exit codes, most specific class first: 1 any ecotown error, 2 usage (click), 3 layers, 4 criteria,
+#: 5 spatial analysis, 6 maps and outputs
+EXIT_CODES: list[tuple[Callable[[], type[Exception]], int]] = [
+    (lambda: LayerError, 3),
+    (_criteria_error, 4),
+    (lambda: GeoError, 5),
+    (_maps_error, 6),
+    (lambda: EcotownError, 1),
+]
+
+
+def exit_code_for(exc: BaseException) -> int:
+    for cls, code in EXIT_CODES:
+        if isinstance(exc, cls()):
+            return code
+    return 1
+
+
+def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn ecotown errors (and unreadable files) into a plain message on stderr and an exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except EcotownError as exc:
+            err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+            raise typer.Exit(exit_code_for(exc)) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted; nothing was written")
+            sys.exit(130)
+
+    return wrapper

@@ -1,0 +1,131 @@
+"""Writing an assessment's tables (GeoPackage, CSV) and manifest, all-or-nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable
+from contextlib import contextmanager
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+
+from criteria import Assessment
+
+__all__ = ["write_tables", "write_manifest", "staged_output", "tabular", "DETERMINISTIC_DATE"]
+
+#: GeoPackage timestamps are pinned so that the same inputs give the same file bytes
+DETERMINISTIC_DATE = "2000-01-01T00:00:00Z"
+
+_FLOAT_FORMAT = "%.10g"
+
+
+def tabular(df: pd.DataFrame) -> pd.DataFrame:
+    """A copy with types every file format understands: nullable ints/bools become floats/objects."""
+    out = pd.DataFrame(df).copy()
+    for col in out.columns:
+        s = out[col]
+        if col == "geometry":
+            continue
+        if isinstance(s.dtype, pd.BooleanDtype):
+            out[col] = s.astype("Int8").astype("float64") if s.isna().any() else s.astype(bool)
+        elif isinstance(s.dtype, pd.Int64Dtype) or str(s.dtype).startswith("Int"):
+            out[col] = s.astype("float64") if s.isna().any() else s.astype("int64")
+        elif s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+            out[col] = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                             or v is pd.NA else (v if isinstance(v, (str, int, float, bool)) else str(v)))
+    return out
+
+
+def _facilities_table(a: Assessment) -> pd.DataFrame:
+    df = tabular(a.facilities.drop(columns="geometry")).reset_index(drop=True)
+    return df
+
+
+def _csv(df: pd.DataFrame, path: Path) -> None:
+    # utf-8-sig: spreadsheet programs then read the Thai text correctly
+    df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format=_FLOAT_FORMAT)
+
+
+def write_tables(a: Assessment, out: Path) -> list[Path]:
+    """Write ``results.gpkg`` and the CSV tables of ``a`` into the folder ``out``; return the paths."""
+    written: list[Path] = []
+    town = pd.DataFrame([a.town]).reset_index(drop=True)
+    tables = {
+        "town.csv": tabular(town),
+        "facilities.csv": _facilities_table(a),
+        "communities.csv": tabular(a.communities.drop(columns="geometry")).reset_index(drop=True),
+        "exposure.csv": tabular(a.exposure),
+        "indicators.csv": tabular(a.indicators),
+        "levels.csv": tabular(a.levels),
+        "dimensions.csv": tabular(a.dimensions),
+    }
+    for name, df in tables.items():
+        p = out / name
+        _csv(df, p)
+        written.append(p)
+
+    gpkg = out / "results.gpkg"
+    layers: dict[str, gpd.GeoDataFrame] = {
+        "facilities": gpd.GeoDataFrame(tabular(a.facilities).reset_index(drop=True), geometry="geometry",
+                                       crs=a.facilities.crs),
+        "communities": gpd.GeoDataFrame(tabular(a.communities).reset_index(drop=True), geometry="geometry",
+                                        crs=a.communities.crs),
+        "rings": gpd.GeoDataFrame(tabular(a.rings).reset_index(drop=True), geometry="geometry", crs=a.rings.crs),
+    }
+    if "boundary" in a.context:
+        b = a.context["boundary"]
+        layers["boundary"] = gpd.GeoDataFrame(tabular(b).reset_index(drop=True), geometry="geometry", crs=b.crs)
+    old = os.environ.get("OGR_CURRENT_DATE")
+    os.environ["OGR_CURRENT_DATE"] = DETERMINISTIC_DATE
+    try:
+        for name, g in layers.items():
+            pyogrio.write_dataframe(g, gpkg, layer=name, driver="GPKG")
+        for name, df in (("exposure", tables["exposure.csv"]), ("indicators", tables["indicators.csv"]),
+                         ("levels", tables["levels.csv"]), ("town", tables["town.csv"])):
+            pyogrio.write_dataframe(df, gpkg, layer=name, driver="GPKG")
+    finally:
+        if old is None:
+            os.environ.pop("OGR_CURRENT_DATE", None)
+        else:
+            os.environ["OGR_CURRENT_DATE"] = old
+    written.append(gpkg)
+    return written
+
+
+def write_manifest(a: Assessment, out: Path, outputs: list[str]) -> Path:
+    """Write ``manifest.json``: what the run read and wrote."""
+    m = dict(a.manifest)
+    m["outputs"] = sorted(outputs)
+    p = out / "manifest.json"
+    p.write_text(json.dumps(m, ensure_ascii=False, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    return p
+
+
+@contextmanager
+def staged_output(target: Path):
+    """Yield a temporary folder beside ``target``; on success move every file in it into ``target``.
+
+    When the block raises, ``target`` is left exactly as it was and the temporary folder is removed.
+    """
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".ecotown-", dir=target))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    try:
+        for f in sorted(tmp.iterdir()):
+            os.replace(f, target / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+Writer = Callable[[Assessment, Path], list[Path]]
