@@ -8,7 +8,7 @@ import folium
 import numpy as np
 import pandas as pd
 
-from criteria import Assessment
+from criteria import Assessment, explain_table
 
 from .base import (add_boundary, add_context, base_map, fmt_value, legend_box, popup_html, title_box, to_wgs84,
                    tooltip, diamond)
@@ -17,13 +17,10 @@ from .style import level_colors, load_styles
 __all__ = ["level_map"]
 
 
-def _indicator_rows(a: Assessment, kind: str, sid: str) -> list[list[str]]:
-    ind = a.indicators[(a.indicators["subject_kind"] == kind) & (a.indicators["subject_id"] == sid)]
-    rows = []
-    for r in ind.itertuples():
-        lv = "no data" if pd.isna(r.level_reached) else str(int(r.level_reached))
-        rows.append([f"{r.name_th} / {r.name_en}", fmt_value(r.value, r.unit), lv])
-    return rows
+def _indicator_rows(a: Assessment, sid: str) -> list[list[str]]:
+    """Indicator, value, level reached and what the next level needs, for one subject."""
+    t = explain_table(a, sid)
+    return [[f"{r.name_th} / {r.name_en}", r.value, r.level_reached, r.next_needs] for r in t.itertuples()]
 
 
 def _level_badge(a: Assessment, row: pd.Series, colors: dict[int, str]) -> tuple[str, str]:
@@ -39,7 +36,7 @@ def _facility_popup(a: Assessment, fid: str, r: pd.Series, colors: dict[int, str
     rows.append((f"green land within {a.green_ring_m:,} m",
                  fmt_value(r.get(f"green_share_within_{a.green_ring_m}"), "share")))
     return popup_html(str(r["name"]), f"{r['kind']} {fid}", rows, badge=_level_badge(a, r, colors),
-                      table=(["indicator", "value", "level"], _indicator_rows(a, r["kind"], fid)),
+                      table=(["indicator", "value", "level", "next level needs"], _indicator_rows(a, fid)),
                       note=str(r.get("gap_text") or ""))
 
 
@@ -51,7 +48,7 @@ def _village_popup(a: Assessment, cid: str, r: pd.Series, colors: dict[int, str]
     near = r.get("nearest_facility_id")
     rows.append(("nearest facility", f"{near or '-'} ({fmt_value(r.get('nearest_facility_m'))} m)"))
     return popup_html(str(r["name"]), f"village {cid}", rows, badge=_level_badge(a, r, colors),
-                      table=(["indicator", "value", "level"], _indicator_rows(a, "community", cid)),
+                      table=(["indicator", "value", "level", "next level needs"], _indicator_rows(a, cid)),
                       note=str(r.get("gap_text") or ""))
 
 

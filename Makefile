@@ -1,0 +1,36 @@
+# ecotown: the two everyday commands are `make run` and `make test` (see README.md).
+PY      ?= python3
+VENV    ?= .venv
+BIN     := $(VENV)/bin
+YEAR    ?= 2026
+OUT     ?= out/nong-pho-$(YEAR)
+
+.PHONY: setup system-deps run test sample bench clean
+
+# A virtual environment with ecotown installed (editable) and the test tools.
+$(BIN)/ecotown: pyproject.toml
+	sh tools/ensure-venv.sh "$(PY)" "$(VENV)"
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(BIN)/ecotown
+
+setup: $(BIN)/ecotown
+
+# Debian packages the tests need: Chromium (to open the HTML maps), Thai fonts, poppler (PDF to PNG).
+system-deps:
+	sh tools/install-system-deps.sh
+
+# The main job: assess the bundled Nong Pho sample and write maps, report and tables.
+run: setup
+	$(BIN)/ecotown assess --year $(YEAR) --out $(OUT)
+
+# The whole test suite, including the browser tests.
+test: setup system-deps
+	$(BIN)/python -m pytest -q
+
+# Regenerate the bundled sample from its generator script.
+sample: setup
+	$(BIN)/python -m layers.sample.generate
+
+clean:
+	rm -rf out ecotown-out .pytest_cache tests/_artifacts
