@@ -6,8 +6,9 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
-from criteria import explain as explain_subject
+from criteria import explain_table
 from criteria import run_assessment
 
 from .errors import friendly_errors
@@ -27,4 +28,17 @@ def explain(
     """Explain a subject's level: each indicator's value, threshold, source; the gap to the next level."""
     a = run_assessment(catalog, year=year or this_year(), edition=edition)
     sid = str(a.town["town_id"]) if subject.lower() == "town" else subject
-    console.print(explain_subject(a, sid), markup=False)
+    t = explain_table(a, sid)
+    s = a.levels[a.levels["subject_id"] == sid].iloc[0]
+    console.print(f"{s['subject_id']}  {s['name']}  ({s['subject_kind']})", markup=False)
+    console.print(f"Level {int(s['level'])} {s['level_name_en']} / {s['level_name_th']}  "
+                  f"[{a.edition.id}, {a.year} = พ.ศ. {a.year_be}]", markup=False)
+    console.print(f"Why: {s['rule']}", markup=False)
+    table = Table(show_lines=False)
+    for col, head in (("indicator_id", "indicator"), ("value", "value"), ("level_reached", "level"),
+                      ("next_needs", "next level needs"), ("core", ""), ("source", "source")):
+        table.add_column(head, overflow="fold", no_wrap=col in ("indicator_id", "value", "level_reached"))
+    for r in t.itertuples():
+        table.add_row(r.indicator_id, r.value, r.level_reached, r.next_needs, r.core, r.source)
+    console.print(table)
+    console.print(s["gap_text"] or "Highest level reached.", markup=False)

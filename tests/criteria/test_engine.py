@@ -16,8 +16,8 @@ ED = load_edition("eit-2022-modelled")
 
 
 def test_indicator_level_follows_thresholds_in_both_directions():
-    gi = ED.indicator("gi_level")  # higher: 2:1 3:2 4:3 5:4
-    assert [gi.level_of(v) for v in (0, 1, 2, 3, 4, 5)] == [1, 2, 3, 4, 5, 5]
+    gi = ED.indicator("gi_level")  # higher: 2:2 3:3 4:4 5:5
+    assert [gi.level_of(v) for v in (0, 1, 2, 3, 4, 5)] == [1, 1, 2, 3, 4, 5]
     c = ED.indicator("factory_complaints")  # lower: 2:5 3:3 4:1 5:0
     assert [c.level_of(v) for v in (9, 5, 4, 3, 1, 0)] == [1, 2, 2, 3, 4, 5]
 
@@ -46,7 +46,7 @@ def test_missing_value_is_no_data_not_zero():
     ind = s.indicators.set_index(["subject_id", "indicator_id"])
     assert ind.loc[("F2", "gi_level"), "status"] == "no data"
     assert pd.isna(ind.loc[("F2", "gi_level"), "level_reached"])
-    assert ind.loc[("F1", "gi_level"), "level_reached"] == 5
+    assert ind.loc[("F1", "gi_level"), "level_reached"] == 4
     # complaints lower-is-better: 0 complaints reaches 5, a missing column is no data
     assert ind.loc[("F1", "factory_complaints"), "level_reached"] == 5
     assert ind.loc[("F1", "waste_reused_share"), "status"] == "no data"
@@ -62,8 +62,9 @@ def test_full_factory_reaches_5_and_what_if_lowers_it():
                 monitoring_disclosed=[True, True], green_share_within_1000=[0.3, 0.3], pop_within_500=[0, 0])
     s = score(ED, _tables(**cols))
     assert list(s.levels["level"]) == [5, 5]
-    s2 = score(ED, _tables(**cols), overrides={"gi_level": 1})
-    assert list(s2.levels["level"]) == [2, 2]
+    # GI level 3 caps the factories at 3: gi_level is a core indicator
+    s2 = score(ED, _tables(**cols), overrides={"gi_level": 3})
+    assert list(s2.levels["level"]) == [3, 3]
     with pytest.raises(ScoringError, match="unknown indicator"):
         score(ED, _tables(**cols), overrides={"nope": 1})
 
