@@ -10,9 +10,20 @@ import pandas as pd
 import shapely
 
 from ._validate import check_ids, check_rings
+from .errors import GeoError
 from .proximity import exposure_matrix, nearest
 
 __all__ = ["community_exposure", "facility_exposure"]
+
+
+def _positions(idx: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
+    """Position of every matrix id in ``idx``; an id the table lacks is an error, not a silent drop."""
+    pos = idx.get_indexer(ids)
+    if (pos < 0).any():
+        missing = sorted(set(ids[pos < 0]))[:5]
+        raise GeoError(f"the exposure matrix names {what} id(s) {', '.join(map(str, missing))} "
+                       f"that are not in the {what} table")
+    return pos
 
 
 def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings_m: Sequence[float], *,
@@ -34,9 +45,10 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
     idx = pd.Index(cid, name=community_id)
     out = pd.DataFrame(index=idx)
     dist = matrix["distance_m"].to_numpy(dtype=float)
+    # one hash lookup of the ids, then integer bincounts (string group-bys dominated the profile)
+    pos = _positions(idx, matrix["community_id"], "community")
     for d in rings:
-        counts = matrix.loc[dist <= d].groupby("community_id").size()
-        out[f"fac_within_{int(d)}"] = counts.reindex(idx, fill_value=0).astype(int)
+        out[f"fac_within_{int(d)}"] = np.bincount(pos[dist <= d], minlength=len(idx)).astype(int)
     if facilities is not None:
         near = nearest(facilities, communities, facility_id=facility_id, community_id=community_id)
         out["nearest_facility_id"] = near["nearest_facility_id"].reindex(idx)
@@ -46,10 +58,10 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
         first = m.drop_duplicates("community_id").set_index("community_id")
         out["nearest_facility_id"] = first["facility_id"].reindex(idx).astype(object)
         out["nearest_facility_m"] = first["distance_m"].reindex(idx)
-    near_pairs = matrix.loc[dist <= burden_radius_m]
-    inv = 1.0 / np.maximum(near_pairs["distance_m"].to_numpy(dtype=float) / 1000.0, min_distance_km)
-    burden = pd.Series(inv, index=near_pairs.index).groupby(near_pairs["community_id"]).sum()
-    out["burden"] = burden.reindex(idx, fill_value=0.0).round(6)
+    near = dist <= burden_radius_m
+    inv = 1.0 / np.maximum(dist[near] / 1000.0, min_distance_km)
+    burden = pd.Series(np.bincount(pos[near], weights=inv, minlength=len(idx)), index=idx)
+    out["burden"] = burden.round(6)
     return out
 
 
@@ -93,26 +105,24 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
     hh = pd.to_numeric(attrs[households], errors="coerce") if households in attrs else \
         pd.Series(np.nan, index=attrs.index)
     m = matrix.reset_index(drop=True)
-    mpop = pop.reindex(m["community_id"]).to_numpy(dtype=float)
-    mhh = hh.reindex(m["community_id"]).to_numpy(dtype=float)
+    cpos = _positions(pd.Index(cid), m["community_id"], "community")
+    fpos = _positions(idx, m["facility_id"], "facility")
+    mpop = pop.to_numpy(dtype=float)[cpos]
+    mhh = hh.to_numpy(dtype=float)[cpos]
     dist = m["distance_m"].to_numpy(dtype=float)
     out = pd.DataFrame(index=idx)
-    cols: dict[str, pd.Series] = {}
+    n = len(idx)
     for d in rings:
         inside = dist <= d
         weight = inside.astype(float)
         if population_method == "areal" and len(m):
             weight = _areal_shares(facilities, communities, m, fid, cid, d)
             inside = weight > 0
-        key = m["facility_id"]
         tag = int(d)
-        cols[f"pop_within_{tag}"] = pd.Series(np.nan_to_num(mpop) * weight).groupby(key).sum()
-        cols[f"hh_within_{tag}"] = pd.Series(np.nan_to_num(mhh) * weight).groupby(key).sum()
-        cols[f"villages_within_{tag}"] = pd.Series(inside.astype(int)).groupby(key).sum()
-        cols[f"pop_unknown_within_{tag}"] = pd.Series((inside & np.isnan(mpop)).astype(int)).groupby(key).sum()
-    for name, s in cols.items():
-        s = s.reindex(idx, fill_value=0)
-        out[name] = s.round(6) if name.startswith(("pop_within", "hh_within")) else s.astype(int)
+        out[f"pop_within_{tag}"] = np.round(np.bincount(fpos, weights=np.nan_to_num(mpop) * weight, minlength=n), 6)
+        out[f"hh_within_{tag}"] = np.round(np.bincount(fpos, weights=np.nan_to_num(mhh) * weight, minlength=n), 6)
+        out[f"villages_within_{tag}"] = np.bincount(fpos[inside], minlength=n).astype(int)
+        out[f"pop_unknown_within_{tag}"] = np.bincount(fpos[inside & np.isnan(mpop)], minlength=n).astype(int)
     if receptors is not None and len(receptors):
         rec = receptors.copy()
         rec["_rid"] = [f"r{i}" for i in range(len(rec))]
