@@ -94,7 +94,8 @@ def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
             MATRIX_COLUMNS, [object, object, float, int, float])})
     tree = shapely.STRtree(cgeom)
-    fi, ci = tree.query(fgeom, predicate="dwithin", distance=float(rings[-1]))
+    # query a millimetre further: a pair at 5000.0004 m reports (rounded) as 5000.0 and belongs in the ring
+    fi, ci = tree.query(fgeom, predicate="dwithin", distance=float(rings[-1]) + 0.001)
     dist, dx, dy = _distance_and_direction(fgeom, cgeom, fi, ci)
     # distances are reported to the millimetre, and rings are decided on the reported value so that every
     # table agrees with `distance_m <= ring`
