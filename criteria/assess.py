@@ -16,6 +16,7 @@ from layers import Catalog, load_catalog, read_layer, read_raster_spec, sha256_f
 
 from .assessment import Assessment
 from .edition import load_edition
+from .errors import CriteriaError
 from .evidence import load_evidence
 from .score import score
 from .tables import read_communities, read_context, read_facilities, town_row
@@ -77,7 +78,8 @@ def _industrial_zone_share(facilities: gpd.GeoDataFrame, context: dict[str, gpd.
 
 def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
                    edition: str | Path | None = None, overrides: dict[str, float] | None = None,
-                   evidence_path: str | Path | None = None, progress: Progress | None = None) -> Assessment:
+                   evidence_path: str | Path | None = None, progress: Progress | None = None,
+                   ring_scale: float = 1.0) -> Assessment:
     """Assess the town of ``catalog`` for ``year`` against a criteria edition.
 
     Parameters
@@ -94,11 +96,18 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
         An evidence CSV to use instead of the catalog's file for ``year``.
     progress
         Called with a short text before each step.
+    ring_scale
+        Multiply every ring distance (and the green ring) by this factor while keeping the column names of
+        the nominal rings, so that the same indicators can be scored; used by the sensitivity analysis.
     """
     say = progress or (lambda _msg: None)
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     ed = load_edition(edition or DEFAULT_EDITION)
-    rings = list(cat.rings_m)
+    nominal = list(cat.rings_m)
+    rings = [int(round(d * ring_scale)) for d in nominal]
+    green_ring = int(round(cat.green_ring_m * ring_scale))
+    if len(set(rings)) != len(rings) or min(rings) <= 0:
+        raise CriteriaError(f"ring scale {ring_scale} gives unusable ring distances {rings}")
 
     say("Reading layers")
     boundary = read_layer(cat.get(cat.town)) if cat.town else read_layer(cat.one("boundary"))
@@ -117,12 +126,17 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
     say("Computing green land around facilities")
     green_col = f"green_share_within_{cat.green_ring_m}"
     fac_green, town_green, green_method, lc_meta = _green_shares(cat, facilities, boundary, context,
-                                                                 cat.green_ring_m)
+                                                                 green_ring)
     ind_share, in_zone = _industrial_zone_share(facilities, context)
 
     say("Drawing rings")
     ring_bands = geo.ring_buffers(facilities, rings)
 
+    if ring_scale != 1.0:  # keep the nominal column names so the edition's indicators still apply
+        names = {f"_within_{r}": f"_within_{n}" for r, n in zip(rings, nominal)}
+        ren = {c: next((c.replace(k, v) for k, v in names.items() if c.endswith(k)), c)
+               for c in list(fac_x.columns) + list(com_x.columns)}
+        fac_x, com_x = fac_x.rename(columns=ren), com_x.rename(columns=ren)
     fac = facilities.join(fac_x, how="left")
     fac[green_col] = fac_green.reindex(fac.index).astype(float)
     fac["in_industrial_zone"] = in_zone.reindex(fac.index)
@@ -145,6 +159,7 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
         "community": pd.DataFrame(com.drop(columns="geometry")),
     }
     scores = score(ed, tables, evidence, overrides=overrides)
+    tables = {k: v.copy() for k, v in tables.items()}
     lv = scores.levels.set_index(["subject_kind", "subject_id"])
     keep = ["level", "level_name_en", "level_name_th", "rule", "gap_text"]
 
@@ -178,7 +193,7 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
         "catalog": {"path": str(cat.path), "sha256": sha256_file(cat.path), "name": cat.name},
         "edition": {"id": ed.id, "path": str(ed.path), "sha256": ed.sha256},
         "inputs": inputs,
-        "parameters": {"crs": geo.METRIC_CRS, "rings_m": rings, "green_ring_m": cat.green_ring_m,
+        "parameters": {"crs": geo.METRIC_CRS, "rings_m": rings, "green_ring_m": green_ring,
                        "population_method": pop_method, "green_method": green_method,
                        "overrides": dict(sorted((overrides or {}).items()))},
         "landcover": lc_meta,
@@ -196,8 +211,11 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
         exposure=matrix,
         rings=ring_bands,
         context=context,
-        rings_m=rings,
+        rings_m=nominal,
         green_ring_m=cat.green_ring_m,
         landcover=lc.source if lc is not None else None,
         manifest=manifest,
+        gaps=scores.gaps,
+        tables=tables,
+        evidence=evidence,
     )

@@ -55,6 +55,15 @@ class Assessment:
         The land-cover raster read, if any.
     manifest : dict
         What the run read: software version, edition id and sha256, inputs and their sha256, parameters.
+    gaps : DataFrame
+        The smallest set of changes that lifts each subject one level: ``subject_kind, subject_id,
+        next_level, step, indicator_id, value_from, value_to, action``.
+    tables : dict of DataFrame
+        The subject tables that were scored (``town``, ``factory``, ``mine``, ``community``).
+    evidence : DataFrame or None
+        The evidence read for the year.
+    sensitivity : DataFrame or None
+        Levels when thresholds or ring distances move (see ``criteria.sensitivity``), when computed.
     """
 
     year: int
@@ -72,6 +81,10 @@ class Assessment:
     green_ring_m: int = 1000
     landcover: Path | None = None
     manifest: dict = field(default_factory=dict)
+    gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    evidence: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
 
     @property
     def year_be(self) -> int:

@@ -6,8 +6,11 @@ problem) and gives the engine a typed, read-only view of it.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import math
 import os
+import re
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -22,6 +25,19 @@ __all__ = ["Edition", "Indicator", "Level", "EditionProblem", "load_edition", "l
            "validate_edition_file", "editions_dirs", "SUBJECT_KINDS"]
 
 SUBJECT_KINDS = ("town", "factory", "mine", "community")
+METHODS = ("share", "weighted")
+
+#: role of the layers each subject kind is read from (their canonical fields are measurable columns)
+SUBJECT_ROLES = {"factory": "factories", "mine": "mines", "community": "communities", "town": None}
+#: columns the assessment computes for each subject kind (regular expressions; see DESIGN.md)
+ANALYSIS_COLUMNS = {
+    "factory": [r"(pop|hh|villages|receptors|pop_unknown)_within_\d+", r"nearest_community_m",
+                r"green_share_within_\d+", r"in_industrial_zone", r"kind", r"category", r"name"],
+    "community": [r"fac_within_\d+", r"nearest_facility_m", r"nearest_facility_id", r"burden", r"name"],
+    "town": [r"name", r"name_en", r"population", r"households", r"area_km2", r"green_share",
+             r"industrial_zone_share", r"communities"],
+}
+ANALYSIS_COLUMNS["mine"] = ANALYSIS_COLUMNS["factory"]
 DIRECTIONS = ("higher", "lower")
 LEVELS = (1, 2, 3, 4, 5)
 
@@ -50,6 +66,7 @@ class Indicator:
     thresholds: dict[int, float]
     core: bool = False
     basis: str = "modelled"
+    weight: float = 1.0
     line: int | None = None
 
     @property
@@ -98,6 +115,17 @@ class Edition:
     dimensions: list[dict[str, str]]
     subjects: dict[str, dict[str, str]]
     indicators: list[Indicator] = field(default_factory=list)
+    method: str = "share"
+    weights_sum: float | None = None
+    prerequisites: dict[int, list[str]] = field(default_factory=dict)
+    green_industry_levels: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    def prerequisite_levels(self, ind: Indicator) -> set[int]:
+        """The levels (2-5) that ``ind`` is a prerequisite of."""
+        out = {lv for lv, ids in self.prerequisites.items() if ind.id in ids}
+        if ind.core:
+            out |= {2, 3, 4, 5}
+        return out
 
     def level(self, n: int) -> Level:
         return self.levels[n - 1]
@@ -187,6 +215,16 @@ def _find(ref: str | Path) -> Path:
 
 # --------------------------------------------------------------------------- validation
 
+def known_column(kind: str, column: str) -> bool:
+    """Whether ``column`` exists in the table of subject ``kind``: a role field or an analysis column."""
+    from layers import load_roles  # criteria depends on layers, never the reverse
+
+    role = SUBJECT_ROLES.get(kind)
+    if role and column in load_roles()[role].fields:
+        return True
+    return any(re.fullmatch(p, column) for p in ANALYSIS_COLUMNS.get(kind, []))
+
+
 def _check(raw: Any, path: str) -> list[EditionProblem]:
     probs: list[EditionProblem] = []
 
@@ -259,6 +297,18 @@ def _check(raw: Any, path: str) -> list[EditionProblem]:
                     bad(line, "source.aggregate.column", f"{label}: aggregate needs a column")
         elif "measure" in src and not isinstance(src["measure"], str):
             bad(line, "source.measure", f"{label}: measure must name a column")
+        elif "measure" in src and ind.get("subject") in SUBJECT_KINDS and not known_column(ind["subject"], src["measure"]):
+            bad(line, "source.measure", f"{label}: {ind['subject']} tables have no column '{src['measure']}' "
+                "(neither a field of its layer role in layers/roles.yaml nor an analysis result)")
+        if isinstance(src, dict) and isinstance(src.get("aggregate"), dict):
+            agg = src["aggregate"]
+            frm = agg.get("from")
+            for k in ([frm] if isinstance(frm, str) else (frm or [])):
+                if k in SUBJECT_KINDS and agg.get("column") and not known_column(k, agg["column"]):
+                    bad(line, "source.aggregate.column", f"{label}: {k} tables have no column '{agg['column']}'")
+        w = ind.get("weight", 1)
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not w > 0:
+            bad(line, "weight", f"{label}: weight {w!r} must be a positive number")
         th = ind.get("thresholds")
         if not isinstance(th, dict) or not th:
             bad(line, "thresholds", f"{label}: thresholds must map levels 2-5 to values")
@@ -277,6 +327,31 @@ def _check(raw: Any, path: str) -> list[EditionProblem]:
                     if worse:
                         bad(line, "thresholds", f"{label}: level {k} asks less ({v}) than a lower level ({prev})")
                 prev = v
+    scoring = raw.get("scoring") or {}
+    method = scoring.get("method", "share") if isinstance(scoring, dict) else None
+    if method not in METHODS:
+        bad(getattr(scoring, "line", top), "scoring.method", f"method {method!r} must be one of {', '.join(METHODS)}")
+    if method == "weighted":
+        target = scoring.get("weights_sum", 1.0)
+        for kind in SUBJECT_KINDS:
+            ws = [i.get("weight", 1) for i in raw.get("indicators") or []
+                  if isinstance(i, dict) and i.get("subject") == kind and isinstance(i.get("weight", 1), (int, float))]
+            if ws and not math.isclose(sum(ws), float(target), rel_tol=1e-6, abs_tol=1e-9):
+                bad(getattr(scoring, "line", top), "weight",
+                    f"the weights of {kind} indicators add up to {sum(ws):g}, not {target:g} (scoring.weights_sum)")
+    pre = raw.get("prerequisites") or {}
+    if not isinstance(pre, dict):
+        bad(top, "prerequisites", "must map levels 2-5 to lists of indicator ids")
+    else:
+        for lv, ids in pre.items():
+            where = getattr(pre, "line", top)
+            if lv not in (2, 3, 4, 5):
+                bad(where, "prerequisites", f"level {lv!r} must be 2, 3, 4 or 5")
+            for iid in ids if isinstance(ids, list) else [ids]:
+                if iid not in seen:
+                    near = difflib.get_close_matches(str(iid), sorted(seen), n=1)
+                    hint = f" (did you mean '{near[0]}'?)" if near else ""
+                    bad(where, "prerequisites", f"level {lv}: unknown indicator id '{iid}'{hint}")
     return probs
 
 
@@ -318,7 +393,7 @@ def load_edition(ref: str | Path) -> Edition:
                       source=dict(i["source"]), direction=i["direction"],
                       thresholds={int(k): float(v) for k, v in i["thresholds"].items()},
                       core=bool(i.get("core", False)), basis=str(i.get("basis", "modelled")),
-                      line=getattr(i, "line", None))
+                      weight=float(i.get("weight", 1.0)), line=getattr(i, "line", None))
             for i in raw["indicators"]]
     return Edition(
         id=str(raw["id"]), path=p.resolve(), sha256=hashlib.sha256(p.read_bytes()).hexdigest(),
@@ -330,4 +405,8 @@ def load_edition(ref: str | Path) -> Edition:
         dimensions=[dict(d) for d in raw["dimensions"]],
         subjects={k: dict(v) for k, v in (raw.get("subjects") or {}).items()},
         indicators=inds,
+        method=str((raw.get("scoring") or {}).get("method", "share")),
+        weights_sum=(raw.get("scoring") or {}).get("weights_sum"),
+        prerequisites={int(k): list(v) for k, v in (raw.get("prerequisites") or {}).items()},
+        green_industry_levels={int(k): dict(v) for k, v in (raw.get("green_industry_levels") or {}).items()},
     )

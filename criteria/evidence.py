@@ -21,9 +21,12 @@ import pandas as pd
 from .edition import SUBJECT_KINDS, Edition
 from .errors import EvidenceError
 
-__all__ = ["load_evidence", "parse_value", "EVIDENCE_COLUMNS"]
+__all__ = ["load_evidence", "parse_value", "evidence_template", "write_evidence_template", "EVIDENCE_COLUMNS",
+           "TEMPLATE_COLUMNS"]
 
 EVIDENCE_COLUMNS = ("subject_kind", "subject_id", "indicator_id", "value")
+TEMPLATE_COLUMNS = ("subject_kind", "subject_id", "subject_name", "indicator_id", "name_th", "name_en", "unit",
+                    "needed_for_level", "value", "source", "date", "note")
 _YES = {"yes", "y", "true", "ใช่", "มี", "ผ่าน"}
 _NO = {"no", "n", "false", "ไม่ใช่", "ไม่มี", "ไม่ผ่าน"}
 
@@ -100,6 +103,8 @@ def load_evidence(path: str | Path, edition: Edition, *, subjects: dict[str, lis
         if subjects is not None and sid not in set(subjects.get(kind, [])):
             problems.append(f"{where}, field 'subject_id': no {kind} with id '{sid}' in the layers")
             continue
+        if not r["value"]:
+            continue  # a row of the template not filled in: no data, not zero
         try:
             value = parse_value(r["value"])
         except ValueError as e:
@@ -111,9 +116,60 @@ def load_evidence(path: str | Path, edition: Edition, *, subjects: dict[str, lis
             continue
         seen[key] = n
         rows.append({"subject_kind": kind, "subject_id": sid, "indicator_id": iid, "value": value,
-                     "source": r.get("source", ""), "note": r.get("note", ""), "line": n})
+                     "source": r.get("source", ""), "date": r.get("date", ""), "note": r.get("note", ""),
+                     "line": n})
     if problems:
         raise EvidenceError(f"evidence file {p} has {len(problems)} problem(s):\n  " + "\n  ".join(problems))
-    df = pd.DataFrame(rows, columns=["subject_kind", "subject_id", "indicator_id", "value", "source", "note", "line"])
+    df = pd.DataFrame(rows, columns=["subject_kind", "subject_id", "indicator_id", "value", "source", "date", "note",
+                                     "line"])
     df.attrs["path"] = str(p)
     return df.set_index(["subject_kind", "subject_id", "indicator_id"]).sort_index()
+
+
+def evidence_template(edition: Edition, subjects: dict[str, dict[str, str]], *,
+                      previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per subject and evidence indicator, for the office to fill in.
+
+    ``subjects`` maps kind -> {id: name}. ``previous`` (an earlier year's evidence) pre-fills values and
+    sources so that only what changed needs typing; ``needed_for_level`` shows each level's threshold.
+    """
+    rows = []
+    for ind in edition.indicators:
+        if ind.source_kind != "evidence":
+            continue
+        needs = "; ".join(f"L{lv} {'≥' if ind.direction == 'higher' else '≤'} {t:g}"
+                          for lv, t in sorted(ind.thresholds.items()))
+        for sid, name in sorted(subjects.get(ind.subject, {}).items()):
+            prev = None
+            if previous is not None and (ind.subject, sid, ind.id) in previous.index:
+                prev = previous.loc[(ind.subject, sid, ind.id)]
+            rows.append({
+                "subject_kind": ind.subject, "subject_id": sid, "subject_name": name, "indicator_id": ind.id,
+                "name_th": ind.name_th, "name_en": ind.name_en, "unit": ind.unit, "needed_for_level": needs,
+                "value": "" if prev is None else f"{prev['value']:g}",
+                "source": "" if prev is None else prev["source"], "date": "", "note": "",
+            })
+    return pd.DataFrame(rows, columns=list(TEMPLATE_COLUMNS))
+
+
+def write_evidence_template(df: pd.DataFrame, path: str | Path, *, overwrite: bool = False) -> Path:
+    """Write the template as CSV (UTF-8 with BOM so Excel shows Thai); never overwrite a filled file silently."""
+    import os
+    import tempfile
+
+    p = Path(path)
+    if p.exists() and not overwrite:
+        raise EvidenceError(f"{p} already exists; it may hold evidence someone typed in. Choose another --out "
+                            "or pass --force to replace it")
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent if str(p.parent) else ".")
+    os.close(fd)
+    try:
+        df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, p)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return p

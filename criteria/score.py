@@ -3,14 +3,19 @@
 Rules (the edition file states them too):
 * an indicator reaches the highest level whose threshold its value meets, level 1 when it meets none,
   and no level at all when it has no data ("no data" is never scored as zero);
-* a subject reaches level L when at least ``pass_share[L]`` of its indicators reach L and every core
-  indicator reaches L; levels are climbed in order, so a subject stops at the first level it misses.
+* prerequisites first: a subject cannot reach level L unless its core indicators and the edition's
+  ``prerequisites[L]`` reach L;
+* then a subject reaches level L when at least ``pass_share[L]`` of its indicators (by count, or by
+  weight for ``scoring.method: weighted``) reach L; levels are climbed in order.
+
+The result does not depend on the order of rows or of indicators: subjects are sorted by id and every
+sum is over a fixed indicator order.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -18,14 +23,18 @@ import pandas as pd
 from .aggregates import aggregate
 from .edition import SUBJECT_KINDS, Edition, Indicator
 from .errors import ScoringError
+from .gap import Change, smallest_lift
 
-__all__ = ["Scores", "score", "decide_level", "INDICATOR_COLUMNS", "LEVEL_COLUMNS", "DIMENSION_COLUMNS"]
+__all__ = ["Scores", "score", "decide_level", "split_overrides", "INDICATOR_COLUMNS", "LEVEL_COLUMNS",
+           "DIMENSION_COLUMNS"]
 
 INDICATOR_COLUMNS = ["subject_kind", "subject_id", "subject_name", "indicator_id", "dimension_id", "aspect",
                      "name_en", "name_th", "unit", "direction", "source_kind", "source_detail", "value",
-                     "status", "level_reached", "core", "threshold_next", "meets_next", "basis"]
+                     "status", "level_reached", "core", "weight", "threshold_next", "meets_next", "basis"]
 LEVEL_COLUMNS = ["subject_kind", "subject_id", "name", "level", "level_name_en", "level_name_th", "rule",
-                 "next_level", "indicators", "with_data", "reach_next", "needed_next", "gap_text"]
+                 "next_level", "indicators", "with_data", "no_data", "reach_next", "needed_next", "gap_text"]
+GAP_COLUMNS = ["subject_kind", "subject_id", "next_level", "step", "indicator_id", "value_from", "value_to",
+               "action"]
 DIMENSION_COLUMNS = ["dimension_id", "name_en", "name_th", "indicators", "with_data", "reach_current",
                      "reach_next", "share_reach_next", "mean_level"]
 
@@ -35,6 +44,7 @@ class Scores:
     indicators: pd.DataFrame
     levels: pd.DataFrame
     dimensions: pd.DataFrame
+    gaps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=GAP_COLUMNS))
 
 
 def _as_float(v) -> float:
@@ -43,10 +53,9 @@ def _as_float(v) -> float:
     if isinstance(v, (bool, np.bool_)):
         return 1.0 if v else 0.0
     try:
-        f = float(v)
+        return float(v)
     except (TypeError, ValueError):
         return np.nan
-    return f
 
 
 def _fmt(v: float, unit: str) -> str:
@@ -71,23 +80,71 @@ def _needs(ind: Indicator, level: int) -> str:
     return f"{op} {_fmt(t, ind.unit)}"
 
 
+def split_overrides(edition: Edition, overrides: dict[str, float] | None) -> dict[tuple[str | None, str], float]:
+    """``{'gi_level': 3, 'F05:gi_level': 4}`` -> ``{(None, 'gi_level'): 3, ('F05', 'gi_level'): 4}``.
+
+    A key without a subject applies to every subject the indicator scores.
+    """
+    out: dict[tuple[str | None, str], float] = {}
+    known = {i.id for i in edition.indicators}
+    bad = []
+    for key, v in (overrides or {}).items():
+        sid, _, iid = key.rpartition(":") if ":" in key else (None, "", key)
+        if iid not in known:
+            bad.append(iid)
+            continue
+        out[(sid or None, iid)] = float(v)
+    if bad:
+        raise ScoringError(f"what-if value for unknown indicator(s) {', '.join(sorted(set(bad)))} "
+                           f"(edition '{edition.id}'; see `ecotown criteria list`)")
+    return out
+
+
+def _apply_measure_overrides(edition: Edition, tables: dict[str, pd.DataFrame],
+                             ov: dict[tuple[str | None, str], float]) -> dict[str, pd.DataFrame]:
+    """What-if values of measured indicators are written into the tables, so town aggregates see them too."""
+    out = dict(tables)
+    for (sid, iid), v in sorted(ov.items(), key=lambda kv: (kv[0][0] or "", kv[0][1])):
+        ind = edition.indicator(iid)
+        if ind.source_kind != "measure" or ind.subject not in out:
+            continue
+        col = ind.source["measure"]
+        t = out[ind.subject].copy()
+        if col not in t.columns:
+            t[col] = np.nan
+        if t[col].dtype == bool or isinstance(t[col].dtype, pd.BooleanDtype) or \
+                pd.api.types.is_integer_dtype(t[col].dtype):
+            t[col] = t[col].astype("float64")
+        if sid is None:
+            t[col] = v
+        elif sid in t.index:
+            t.loc[sid, col] = v
+        else:
+            raise ScoringError(f"what-if for '{sid}:{iid}': no {ind.subject} with id '{sid}'")
+        out[ind.subject] = t
+    return out
+
+
 def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables: dict[str, pd.DataFrame],
-              evidence: pd.DataFrame | None, agg_cache: dict, overrides: dict[str, float]
+              evidence: pd.DataFrame | None, agg_cache: dict, ov: dict[tuple[str | None, str], float]
               ) -> tuple[float, str, str]:
     """(value, status, detail) of one indicator for one subject."""
-    if ind.id in overrides:
-        return float(overrides[ind.id]), "what-if", "what-if value given on the command line"
+    if ind.source_kind != "measure":
+        for key in ((sid, ind.id), (None, ind.id)):
+            if key in ov:
+                return ov[key], "what-if", "what-if value"
     src = ind.source_kind
     if src == "measure":
         col = ind.source["measure"]
         if row is None or col not in row.index:
             return np.nan, "no data", f"the {kind} layer has no field '{col}'"
         v = _as_float(row[col])
-        return (v, "ok", f"{col}") if not math.isnan(v) else (np.nan, "no data", f"'{col}' is empty")
+        status = "what-if" if (sid, ind.id) in ov or (None, ind.id) in ov else "ok"
+        return (v, status, f"{col}") if not math.isnan(v) else (np.nan, "no data", f"'{col}' is empty")
     if src == "aggregate":
         if ind.id not in agg_cache:
             agg_cache[ind.id] = aggregate(tables, ind.source["aggregate"])
-        v, n, note = agg_cache[ind.id]
+        v, _n, note = agg_cache[ind.id]
         detail = f"{ind.describe_source()}: {note}"
         return (v, "ok", detail) if not math.isnan(v) else (np.nan, "no data", detail)
     if evidence is not None:
@@ -103,110 +160,130 @@ def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables
     return np.nan, "no data", "no evidence file for this year"
 
 
-def decide_level(reached: list[float], core: list[bool], pass_share: dict[int, float]) -> tuple[int, str, dict]:
-    """The level of one subject from its indicators' levels (NaN = no data) and core flags.
+def decide_level(reached: list[float], core: list[bool], pass_share: dict[int, float], *,
+                 weights: list[float] | None = None, prereq: dict[int, set[int]] | None = None
+                 ) -> tuple[int, str, dict]:
+    """The level of one subject from its indicators' levels (NaN = no data).
 
-    Returns (level, rule text, facts about the next level).
+    ``core[i]`` makes indicator i a prerequisite of every level; ``prereq[L]`` adds indicator positions that
+    must reach L. Returns (level, rule text, facts about the first level missed).
     """
     n = len(reached)
     if n == 0:
         return 1, "level 1: no indicators of this subject kind in the edition", {}
+    w = [1.0] * n if weights is None else [float(x) for x in weights]
+    total = sum(w)
+    weighted = weights is not None
     level = 1
     rule = "level 1 (Engagement): the subject takes part in the assessment"
     fail: dict = {}
     for lv in (2, 3, 4, 5):
+        pre = {i for i in range(n) if core[i]} | set((prereq or {}).get(lv, set()))
+        pre_missing = sorted(i for i in pre if math.isnan(reached[i]) or reached[i] < lv)
+        got = sum(wi for r, wi in zip(reached, w) if not math.isnan(r) and r >= lv)
         k = sum(1 for r in reached if not math.isnan(r) and r >= lv)
-        need_share = pass_share.get(lv, 1.0)
-        needed = math.ceil(need_share * n - 1e-9)
-        core_missing = [i for i, (r, c) in enumerate(zip(reached, core)) if c and (math.isnan(r) or r < lv)]
-        ok = k >= needed and not core_missing
+        share = pass_share.get(lv, 1.0)
+        need = share * total
+        needed = math.ceil(need - 1e-9) if not weighted else need
+        ok = not pre_missing and got >= needed - 1e-9
         if not ok:
-            fail = {"level": lv, "reach": k, "needed": needed, "core_missing": core_missing}
+            fail = {"level": lv, "reach": k, "reach_weight": got, "needed": needed, "total": total,
+                    "core_missing": pre_missing, "weighted": weighted}
             break
         level = lv
-        rule = (f"level {lv}: {k} of {n} indicators reach level {lv} "
-                f"(needs {needed}, {need_share:.0%}); every core indicator reaches it")
+        what = f"{got:g} of {total:g} weight" if weighted else f"{k} of {n} indicators"
+        rule = (f"level {lv}: prerequisites reached; {what} reach level {lv} "
+                f"(needs {needed:g}, {share:.0%})")
     return level, rule, fail
 
 
 def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFrame | None = None, *,
           overrides: dict[str, float] | None = None) -> Scores:
-    """Score every subject of ``tables`` (keys: town, factory, mine, community; each indexed by id)."""
-    overrides = dict(overrides or {})
-    unknown = sorted(set(overrides) - {i.id for i in edition.indicators})
-    if unknown:
-        raise ScoringError(f"what-if value for unknown indicator(s) {', '.join(unknown)} "
-                           f"(edition '{edition.id}'; see `ecotown criteria list`)")
+    """Score every subject of ``tables`` (keys: town, factory, mine, community; each indexed by id).
+
+    ``overrides`` are what-if values: ``{'INDICATOR': v}`` for every subject, ``{'SUBJECT:INDICATOR': v}`` for one.
+    """
+    ov = split_overrides(edition, overrides)
+    tables = _apply_measure_overrides(edition, tables, ov)
     ind_rows: list[dict] = []
     lvl_rows: list[dict] = []
+    gap_rows: list[dict] = []
     agg_cache: dict = {}
     for kind in SUBJECT_KINDS:
         table = tables.get(kind)
         inds = edition.for_subject(kind)
         if table is None or not len(table):
             continue
+        weights = [i.weight for i in inds] if edition.method == "weighted" else None
+        prereq = {lv: {j for j, i in enumerate(inds) if lv in edition.prerequisite_levels(i) and not i.core}
+                  for lv in (2, 3, 4, 5)}
         for sid in sorted(map(str, table.index)):
             row = table.loc[sid]
             name = str(row.get("name", sid))
-            vals = [_value_of(i, kind, sid, row, tables, evidence, agg_cache, overrides) for i in inds]
+            vals = [_value_of(i, kind, sid, row, tables, evidence, agg_cache, ov) for i in inds]
             reached = [float(i.level_of(v)) if not math.isnan(v) else np.nan for i, (v, _s, _d) in zip(inds, vals)]
-            level, rule, fail = decide_level(reached, [i.core for i in inds], edition.pass_share)
+            level, rule, fail = decide_level(reached, [i.core for i in inds], edition.pass_share,
+                                             weights=weights, prereq=prereq)
             nxt = level + 1 if level < 5 else None
-            rows_here = []
+            # missing prerequisites first: they are what blocks a level outright
+            no_data = [i.id for _p, i in sorted(
+                ((0 if edition.prerequisite_levels(i) else 1, n), i) for n, (i, (v, _s, _d)) in
+                enumerate(zip(inds, vals)) if math.isnan(v))]
+            if no_data:
+                rule += (f"; {len(no_data)} indicator{'s' if len(no_data) != 1 else ''} without data "
+                         f"({', '.join(no_data[:6])}{', …' if len(no_data) > 6 else ''}): the level may change "
+                         "when they are supplied")
             for i, (v, status, detail), r in zip(inds, vals, reached):
-                rows_here.append({
+                ind_rows.append({
                     "subject_kind": kind, "subject_id": sid, "subject_name": name, "indicator_id": i.id,
                     "dimension_id": i.dimension, "aspect": i.aspect, "name_en": i.name_en, "name_th": i.name_th,
                     "unit": i.unit, "direction": i.direction, "source_kind": i.source_kind,
                     "source_detail": detail, "value": None if math.isnan(v) else round(v, 6), "status": status,
-                    "level_reached": None if math.isnan(r) else int(r), "core": i.core,
+                    "level_reached": None if math.isnan(r) else int(r), "core": i.core, "weight": i.weight,
                     "threshold_next": i.thresholds.get(nxt) if nxt else None,
                     "meets_next": (None if nxt is None else (False if math.isnan(v) else i.meets(v, nxt))),
                     "basis": i.basis,
                 })
-            ind_rows += rows_here
-            gap = _gap_text(edition, inds, vals, reached, level, fail)
+            changes: list[Change] = []
+            if fail:
+                changes = smallest_lift(edition, inds, [v for v, _s, _d in vals], reached, fail, tables,
+                                        weights=weights)
+                for step, c in enumerate(changes, start=1):
+                    gap_rows.append({"subject_kind": kind, "subject_id": sid, "next_level": fail["level"],
+                                     "step": step, "indicator_id": c.indicator_id, "value_from": c.value_from,
+                                     "value_to": c.value_to, "action": c.action})
             lv = edition.level(level)
             lvl_rows.append({
                 "subject_kind": kind, "subject_id": sid, "name": name, "level": level,
                 "level_name_en": lv.name_en, "level_name_th": lv.name_th, "rule": rule,
-                "next_level": nxt, "indicators": len(inds),
-                "with_data": sum(1 for v, _s, _d in vals if not math.isnan(v)),
+                "next_level": nxt, "indicators": len(inds), "with_data": len(inds) - len(no_data),
+                "no_data": len(no_data),
                 "reach_next": fail.get("reach") if fail else None,
-                "needed_next": fail.get("needed") if fail else None, "gap_text": gap,
+                "needed_next": (math.ceil(fail["needed"] - 1e-9) if fail and not fail["weighted"] else None),
+                "gap_text": _gap_text(edition, level, fail, changes, no_data),
             })
     indicators = pd.DataFrame(ind_rows, columns=INDICATOR_COLUMNS)
-    for c in ("level_reached",):
-        indicators[c] = indicators[c].astype("Int64")
+    indicators["level_reached"] = indicators["level_reached"].astype("Int64")
     levels = pd.DataFrame(lvl_rows, columns=LEVEL_COLUMNS)
     for c in ("next_level", "reach_next", "needed_next"):
         levels[c] = levels[c].astype("Int64")
+    gaps = pd.DataFrame(gap_rows, columns=GAP_COLUMNS)
     dims = _dimensions(edition, indicators, levels)
-    return Scores(indicators=indicators, levels=levels, dimensions=dims)
+    return Scores(indicators=indicators, levels=levels, dimensions=dims, gaps=gaps)
 
 
-def _gap_text(ed: Edition, inds: list[Indicator], vals, reached, level: int, fail: dict) -> str:
-    if level >= 5 or not fail:
-        return "Highest level reached." if level >= 5 else ""
+def _gap_text(ed: Edition, level: int, fail: dict, changes: list[Change], no_data: list[str]) -> str:
+    if level >= 5:
+        return "Highest level reached."
+    if not fail:
+        return ""
     nxt = fail["level"]
-    name = ed.level(nxt).name_en
-    parts = []
-    short = fail["needed"] - fail["reach"]
-    if short > 0:
-        parts.append(f"{short} more indicator{'s' if short != 1 else ''} must reach level {nxt} "
-                     f"({fail['reach']} of {len(inds)} do, {fail['needed']} needed)")
-    for idx in fail["core_missing"]:
-        parts.append(f"core indicator '{inds[idx].id}' must reach level {nxt}")
-    missing = []
-    for i, (v, _s, _d), r in zip(inds, vals, reached):
-        if math.isnan(r):
-            missing.append(f"{i.id} (no data)")
-        elif r < nxt:
-            missing.append(f"{i.id} {_fmt(v, i.unit)} → {_needs(i, nxt)}")
-    txt = f"To reach level {nxt} ({name}): " + "; ".join(parts) + "."
-    if missing:
-        txt += " Below level " + str(nxt) + ": " + ", ".join(missing) + "."
-    return txt
+    head = f"To reach level {nxt} ({ed.level(nxt).name_en}), the smallest change: "
+    body = "; ".join(f"({k}) {c.action}" for k, c in enumerate(changes, start=1)) or "none found"
+    tail = ""
+    if no_data:
+        tail = f" {len(no_data)} indicator{'s have' if len(no_data) != 1 else ' has'} no data."
+    return head + body + "." + tail
 
 
 def _dimensions(ed: Edition, indicators: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,140 @@
+"""The gap to the next level: the smallest set of indicator changes that lifts a subject one level.
+
+Failing prerequisites must all be lifted; then the indicators below the level that are cheapest to lift
+(smallest relative change; a missing value counts as a full change) are taken until the share (or
+weight) the level needs is reached. Town values aggregated from other tables are translated into what
+people act on ("2 more factories at Green Industry level 3").
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .aggregates import _num
+from .edition import Edition, Indicator
+
+__all__ = ["Change", "smallest_lift", "target_value"]
+
+
+@dataclass(frozen=True)
+class Change:
+    indicator_id: str
+    value_from: float | None
+    value_to: float
+    action: str
+
+
+def target_value(ind: Indicator, level: int) -> float | None:
+    """The least demanding value with which ``ind`` reaches ``level`` (None when no threshold applies)."""
+    ths = [t for lv, t in ind.thresholds.items() if lv <= level]
+    if not ths:
+        return None
+    return max(ths) if ind.direction == "higher" else min(ths)
+
+
+def _fmt(v: float | None, unit: str) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "no data"
+    if unit == "yes/no":
+        return "yes" if v >= 0.5 else "no"
+    if unit == "share":
+        return f"{v * 100:.0f}%"
+    return f"{int(v):,}" if float(v).is_integer() else f"{v:,.2f}"
+
+
+_KIND_SINGULAR = {"factory": "factory", "mine": "mine", "community": "village", "town": "town"}
+_KIND_PLURAL = {"factory": "factories", "mine": "mines", "community": "villages", "town": "towns"}
+
+
+def _aggregate_action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame]) -> str | None:
+    spec = ind.source["aggregate"]
+    fn = spec["fn"]
+    if fn not in ("share_at_least", "share_true", "share_at_most"):
+        return None
+    kinds = [spec["from"]] if isinstance(spec["from"], str) else list(spec["from"])
+    parts = [tables[k][spec["column"]] for k in kinds if k in tables and spec["column"] in tables[k].columns]
+    if not parts:
+        return None
+    col = _num(pd.concat(parts, ignore_index=True)).dropna()
+    n = len(col)
+    if n == 0:
+        return None
+    if fn == "share_at_least":
+        k, cond = int((col >= float(spec["value"])).sum()), f"{spec['column']} ≥ {spec['value']}"
+    elif fn == "share_at_most":
+        k, cond = int((col <= float(spec["value"])).sum()), f"{spec['column']} ≤ {spec['value']}"
+    else:
+        k, cond = int((col > 0).sum()), f"{spec['column']} = yes"
+    need = math.ceil(t * n - 1e-9)
+    more = max(need - k, 0)
+    who = "/".join((_KIND_SINGULAR if more == 1 else _KIND_PLURAL).get(x, x) for x in kinds)
+    return (f"{more} more {who} with {cond} for '{ind.name_en}' ({ind.id}: {k} of {n} → {need} of {n}, "
+            f"{_fmt(v, 'share')} → {_fmt(t, 'share')})")
+
+
+def _action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame]) -> str:
+    if math.isnan(v):
+        need = "yes" if ind.unit == "yes/no" else f"{'at least' if ind.direction == 'higher' else 'at most'} " \
+                                                      f"{_fmt(t, ind.unit)}"
+        return f"supply '{ind.name_en}' ({ind.id}, now no data): {need}"
+    if ind.source_kind == "aggregate":
+        a = _aggregate_action(ind, v, t, tables)
+        if a:
+            return a
+    if ind.unit == "yes/no":
+        return f"make '{ind.name_en}' yes ({ind.id})"
+    verb = "raise" if ind.direction == "higher" else "lower"
+    return f"{verb} '{ind.name_en}' ({ind.id}) from {_fmt(v, ind.unit)} to {_fmt(t, ind.unit)}"
+
+
+def _cost(v: float, t: float) -> float:
+    if math.isnan(v):
+        return 1.0
+    return abs(t - v) / max(abs(t), abs(v), 1e-9)
+
+
+def smallest_lift(edition: Edition, inds: list[Indicator], values: list[float], reached: list[float],
+                  fail: dict, tables: dict[str, pd.DataFrame], *, weights: list[float] | None = None
+                  ) -> list[Change]:
+    """Changes that lift a subject to ``fail['level']`` (see module docstring); deterministic."""
+    lv = fail["level"]
+    w = weights or [1.0] * len(inds)
+    below = [j for j, r in enumerate(reached) if math.isnan(r) or r < lv]
+    must = list(fail["core_missing"])
+    got = fail["reach_weight"] + sum(w[j] for j in must)
+    chosen = list(must)
+    pool = []
+    for j in below:
+        if j in must:
+            continue
+        t = target_value(inds[j], lv)
+        if t is None:
+            continue
+        pool.append((_cost(values[j], t) / w[j], inds[j].id, j))
+    for _c, _id, j in sorted(pool):
+        if got >= fail["needed"] - 1e-9:
+            break
+        chosen.append(j)
+        got += w[j]
+    out = []
+    for j in chosen:
+        t = target_value(inds[j], lv)
+        if t is None:  # a prerequisite with no threshold up to lv only needs a value
+            t = 1.0 if inds[j].unit == "yes/no" else 0.0
+        v = values[j]
+        act = _action(inds[j], v, t, tables)
+        if j in must:
+            act += f" - a prerequisite of level {lv}"
+        out.append(Change(inds[j].id, None if math.isnan(v) else float(v), float(t), act))
+    return out
+
+
+def as_overrides(subject_id: str, changes: list[Change]) -> dict[str, float]:
+    """The changes as what-if values for one subject (``SUBJECT:INDICATOR``), e.g. to check them."""
+    return {f"{subject_id}:{c.indicator_id}": c.value_to for c in changes}
+
+
+__all__.append("as_overrides")
