@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from criteria import run_assessment
+from criteria import DEFAULT_EDITION, load_edition, load_scenario, run_assessment, sensitivity
 from criteria.errors import CriteriaError
 
 from ..publish import publish
@@ -65,16 +65,30 @@ def assess(
                                       file_okay=False)] = Path("ecotown-out"),
     edition: EditionOpt = None,
     set_: Annotated[Optional[list[str]], typer.Option(
-        "--set", help="What-if: give an indicator a value, e.g. --set ENV-03=0.12 (repeatable).")] = None,
+        "--set", help="What-if: give an indicator a value for every subject (--set town_green_share=0.21) or "
+                      "for one (--set F06:gi_level=3). Repeatable.")] = None,
+    scenario: Annotated[Optional[Path], typer.Option(
+        "--scenario", help="What-if: a YAML file of planned changes (see README).", exists=True,
+        dir_okay=False)] = None,
+    sensitivity_: Annotated[bool, typer.Option(
+        "--sensitivity", help="Also score with thresholds and ring distances moved by ±20%% and write "
+                              "sensitivity.csv.")] = False,
     online: Annotated[bool, typer.Option("--online", help="Offer OpenStreetMap tiles in the maps "
                                                           "(default: offline maps that need no network).")] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Assess the town: buffers, exposure, criteria levels; write level and buffer maps, report and tables."""
     y = year or this_year()
-    overrides = parse_overrides(set_ or [])
+    overrides: dict[str, float] = {}
+    if scenario is not None:
+        _name, overrides = load_scenario(scenario, load_edition(edition or DEFAULT_EDITION))
+    overrides.update(parse_overrides(set_ or []))
     with progress_printer(quiet) as say:
         a = run_assessment(catalog, year=y, edition=edition, overrides=overrides or None, progress=say)
+        if sensitivity_:
+            say("Testing sensitivity (thresholds and rings ±20%)")
+            a.sensitivity = sensitivity(a, overrides=overrides or None, rerun=lambda f: run_assessment(
+                catalog, year=y, edition=edition, overrides=overrides or None, ring_scale=f))
         paths = publish(a, out, offline=not online, progress=say)
     if quiet:
         return
@@ -86,6 +100,13 @@ def assess(
                   f"{verdict} the level-{target} target for พ.ศ. 2570 (2027).")
     if a.town.get("gap_text"):
         console.print(a.town["gap_text"], markup=False)
+    if a.sensitivity is not None:
+        t = a.sensitivity
+        fragile = t[~t["stable"]]
+        town = t[t["subject_kind"] == "town"].iloc[0]
+        console.print(f"Sensitivity (±20% thresholds and rings): town level "
+                      f"{'stable' if town['stable'] else 'CHANGES'}; {len(fragile)} of {len(t)} subjects change "
+                      "level (sensitivity.csv).", markup=False)
     console.print(f"Wrote {len(paths)} files to {out.resolve()}:")
     for p in paths:
         console.print(f"  {p.name}")

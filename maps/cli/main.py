@@ -8,6 +8,7 @@ import typer
 
 from .assess import assess
 from .criteria_cmd import app as criteria_app
+from .evidence_cmd import app as evidence_app
 from .explain import explain
 from .layers_cmd import app as layers_app
 
@@ -23,6 +24,7 @@ app.command("assess")(assess)
 app.command("explain")(explain)
 app.add_typer(layers_app, name="layers")
 app.add_typer(criteria_app, name="criteria")
+app.add_typer(evidence_app, name="evidence")
 
 
 def _version(value: bool) -> None:
