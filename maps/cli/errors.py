@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from geo.errors import EcotownError, GeoError
 from layers import LayerError
@@ -56,8 +57,14 @@ def friendly_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except EcotownError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", markup=True, soft_wrap=True)
+            # the message is data (file names, Thai field names, values in brackets): never rich markup
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", markup=True, soft_wrap=True)
             raise typer.Exit(exit_code_for(exc)) from None
+        except OSError as exc:  # a folder that cannot be written, a disk that is full, ...
+            where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+            err_console.print(f"[bold red]error:[/] {escape(exc.strerror or str(exc))}{escape(where)}",
+                              markup=True, soft_wrap=True)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             err_console.print("interrupted; nothing was written")
             sys.exit(130)

@@ -119,3 +119,17 @@ def test_criteria_check_bad_file(tmp_path, content, pattern):
 def test_criteria_list_has_bundled_edition():
     r = _run("criteria", "list")
     assert r.exit_code == 0 and "eit-2022-modelled" in r.output
+
+
+def test_error_text_is_not_treated_as_markup(tmp_path):
+    bad = tmp_path / "[bold]nope[/].yaml"
+    r = _run("assess", "--catalog", str(bad), "--out", str(tmp_path / "o"))
+    assert r.exit_code == 3 and "[bold]nope[/].yaml" in r.output
+
+
+def test_unwritable_output_folder_is_a_plain_error(tiny_town, tmp_path):
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    (ro / "out").write_text("a file where a folder should be", encoding="utf-8")
+    r = _run("assess", "--catalog", str(tiny_town), "--year", "2026", "--out", str(ro / "out" / "x"))
+    assert r.exit_code != 0 and "Traceback" not in r.output and "error:" in r.output
