@@ -4,6 +4,7 @@ The catalog (a YAML file) lists every layer with its role; ``roles.yaml`` says w
 Layers come out validated, with canonical field names, in EPSG:32647.
 """
 
+from .add import AddResult, RemoveResult, add_layer, remove_layer
 from .catalog import Catalog, LayerSpec, load_catalog, sample_catalog_path, sha256_file
 from .check import LayerReport, check_catalog
 from .errors import (
@@ -15,8 +16,12 @@ from .errors import (
     Problem,
 )
 from .raster import RasterInfo, inspect_raster, read_raster_spec
-from .read import LayerRead, inspect_layer, read_layer
+from .formats import Source, open_vector
+from .mapping import FieldMapping, load_mapping, parse_map_options, save_mapping
+from .read import LayerRead, inspect_frame, inspect_layer, read_layer
 from .roles import FieldSpec, Role, load_roles
+from .show import LayerFacts, describe_layer
+from .store import STORE_NAME
 
 __ecotown__ = True
 
@@ -30,6 +35,20 @@ __all__ = [
     "check_catalog",
     "LayerRead",
     "inspect_layer",
+    "inspect_frame",
+    "add_layer",
+    "remove_layer",
+    "AddResult",
+    "RemoveResult",
+    "describe_layer",
+    "LayerFacts",
+    "FieldMapping",
+    "load_mapping",
+    "save_mapping",
+    "parse_map_options",
+    "open_vector",
+    "Source",
+    "STORE_NAME",
     "read_layer",
     "RasterInfo",
     "inspect_raster",

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import CatalogError, LayerNotFoundError
+from .postgis import PostgisSource, is_postgis_entry, parse_postgis
 from .roles import load_roles
 
 __all__ = ["LayerSpec", "Catalog", "load_catalog", "sample_catalog_path", "sha256_file"]
@@ -37,6 +38,17 @@ class LayerSpec:
     vintage: int | None = None
     description: str = ""
     classes: dict[int, dict[str, Any]] = field(default_factory=dict)
+    #: provenance written by ``ecotown layers add``: when, from which file (and its sha256 and CRS)
+    added: str | None = None
+    source_file: str | None = None
+    source_sha256: str | None = None
+    source_crs: str | None = None
+    #: ``source: postgis``: the table or query to read (``source`` is then the catalog file itself)
+    postgis: PostgisSource | None = None
+
+    @property
+    def is_postgis(self) -> bool:
+        return self.postgis is not None
 
     @property
     def is_raster(self) -> bool:
@@ -45,6 +57,8 @@ class LayerSpec:
     @property
     def label(self) -> str:
         """How the layer is named in messages: its name and its file (and layer inside it)."""
+        if self.postgis is not None:
+            return self.postgis.describe()
         inner = f" layer '{self.layer}'" if self.layer else ""
         return f"{self.source}{inner}"
 
@@ -142,10 +156,12 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
         except (TypeError, ValueError):
             raise CatalogError(f"{where}, field 'classes': class key '{k}' is not an integer") from None
     vintage = raw.get("vintage")
+    if vintage is not None and not (isinstance(vintage, int) or str(vintage).strip().isdigit()):
+        raise CatalogError(f"{where}, field 'vintage': expected a year such as 2026, got {vintage!r}")
     return LayerSpec(
         name=name,
         role=role,
-        source=_resolve_source(base, str(raw["source"]), where),
+        source=cat_path if is_postgis_entry(raw) else _resolve_source(base, str(raw["source"]), where),
         layer=raw.get("layer"),
         id_field=raw.get("id_field"),
         fields={str(k): str(v) for k, v in fields.items()},
@@ -154,7 +170,16 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
         vintage=int(vintage) if vintage is not None else None,
         description=str(raw.get("description", "")),
         classes=classes,
+        added=_opt_str(raw.get("added")),
+        source_file=_opt_str(raw.get("source_file")),
+        source_sha256=_opt_str(raw.get("source_sha256")),
+        source_crs=_opt_str(raw.get("source_crs")),
+        postgis=parse_postgis(raw, where) if is_postgis_entry(raw) else None,
     )
+
+
+def _opt_str(v: Any) -> str | None:
+    return None if v is None else str(v)
 
 
 def load_catalog(path: str | Path | None = None) -> Catalog:

@@ -17,9 +17,10 @@ from geo.errors import GeoError
 from .catalog import LayerSpec, sha256_file
 from .coerce import coerce_value
 from .errors import LayerReadError, LayerValidationError, Problem
+from .postgis import read_postgis_layer
 from .roles import Role, load_roles
 
-__all__ = ["LayerRead", "inspect_layer", "read_layer", "THAILAND_BOUNDS"]
+__all__ = ["LayerRead", "inspect_layer", "inspect_frame", "read_layer", "THAILAND_BOUNDS"]
 
 #: lon/lat box around Thailand used to catch misplaced or swapped coordinates
 THAILAND_BOUNDS = (97.3, 5.6, 105.7, 20.5)
@@ -172,13 +173,28 @@ def inspect_layer(spec: LayerSpec) -> LayerRead:
     The returned ``gdf`` (None when there are errors) has an ``id`` column (text), the role's canonical
     fields in their types, and geometries in EPSG:32647.
     """
-    roles = load_roles()
-    role = roles[spec.role]
+    role = load_roles()[spec.role]
     if role.raster:
         raise LayerReadError(f"layer '{spec.name}' is a raster ({spec.source}); use layers.read_raster_spec")
-    out = LayerRead(spec=spec, gdf=None, sha256=sha256_file(spec.source))
+    if spec.is_postgis:  # a PostGIS table or query: its sha256 is of the content read
+        raw, sha = read_postgis_layer(spec)
+        return inspect_frame(raw, spec, sha256=sha)
+    sha = sha256_file(spec.source)
+    return inspect_frame(_open(spec), spec, sha256=sha)
+
+
+def inspect_frame(raw: pd.DataFrame, spec: LayerSpec, *, sha256: str | None = None,
+                  no_crs_hint: str | None = None, map_hint: str | None = None) -> LayerRead:
+    """Check an already opened layer (``raw``, as read from ``spec.source``) against the role of ``spec``.
+
+    This is :func:`inspect_layer` without the opening, so that ``layers add`` can check a layer it read
+    from any format. ``no_crs_hint`` and ``map_hint`` replace the advice given when the layer has no CRS and when a
+    required field is missing (``map_hint`` is formatted with ``canon``, the missing field).
+    """
+    roles = load_roles()
+    role = roles[spec.role]
+    out = LayerRead(spec=spec, gdf=None, sha256=sha256)
     problems = out.problems
-    raw = _open(spec)
     out.feature_count = len(raw)
     if len(raw) < max(role.min_features, 0) or (len(raw) == 0 and role.min_features > 0):
         problems.append(_problem(spec, f"the layer has {len(raw)} features; role '{role.name}' needs "
@@ -194,12 +210,13 @@ def inspect_layer(spec: LayerSpec) -> LayerRead:
                                            f"{crs.to_string()}; the catalog's CRS is used", severity="warning"))
         raw = raw.set_crs(spec.crs, allow_override=True)
     elif crs is None:
-        problems.append(_problem(spec, "the layer has no CRS. Add 'crs: EPSG:xxxx' to its catalog entry "
-                                       "(e.g. EPSG:4326 for lon/lat, EPSG:32647 for UTM 47N, EPSG:24047 for "
-                                       "Indian 1975 / UTM 47N)"))
+        problems.append(_problem(spec, "the layer has no CRS. " + (no_crs_hint or (
+            "Add 'crs: EPSG:xxxx' to its catalog entry (e.g. EPSG:4326 for lon/lat, EPSG:32647 for UTM 47N, "
+            "EPSG:24047 for Indian 1975 / UTM 47N)"))))
         return out
     out.source_crs = raw.crs.to_string()
     ids = _ids(raw, spec, problems)
+    labels = _labels(ids)
     mapping = _map_fields(raw, spec, role)
     out.field_map = mapping
     renamed = raw.rename(columns=mapping)
@@ -208,23 +225,18 @@ def inspect_layer(spec: LayerSpec) -> LayerRead:
         if canon not in renamed.columns:
             if fspec.required:
                 problems.append(_problem(
-                    spec, f"required field '{canon}' is missing. Map a source field to it in the catalog "
-                    f"(fields: {{SOURCE: {canon}}}); source fields are: "
+                    spec, f"required field '{canon}' is missing. " + (
+                        map_hint.format(canon=canon) if map_hint else
+                        f"Map a source field to it in the catalog (fields: {{SOURCE: {canon}}})") +
+                    "; source fields are: "
                     f"{', '.join(str(c) for c in raw.columns if c != 'geometry')}", field=canon))
             data[canon] = [fspec.default] * len(renamed)
             continue
-        values = []
-        for pos, v in enumerate(renamed[canon].tolist()):
-            val, why = coerce_value(v, fspec)
-            if why is not None:
-                problems.append(_problem(spec, why, feature=ids.iloc[pos], field=canon))
-            elif val is None and fspec.required:
-                problems.append(_problem(spec, "required value is empty", feature=ids.iloc[pos], field=canon))
-            values.append(fspec.default if val is None else val)
-        data[canon] = values
-    _check_geometry(raw, ids, spec, role, problems)
-    if not out.errors:
-        _check_location(raw, ids, spec, problems)
+        data[canon] = _coerce_column(renamed[canon].tolist(), fspec, labels, spec, problems)
+    n_before = len(problems)
+    _check_geometry(raw, labels, spec, role, problems)
+    if len(problems) == n_before:  # geometries are sound: are they in the right place? (reported with the rest)
+        _check_location(raw, labels, spec, problems)
     if out.errors:
         return out
     gdf = gpd.GeoDataFrame(data, geometry=raw.geometry.values, crs=raw.crs)
@@ -243,7 +255,46 @@ def inspect_layer(spec: LayerSpec) -> LayerRead:
     except GeoError as exc:
         problems.append(_problem(spec, str(exc)))
         return out
+    except Exception as exc:  # pyproj cannot transform from this CRS
+        problems.append(_problem(spec, f"cannot convert from {raw.crs.to_string()} to {METRIC_CRS}: {exc}"))
+        return out
     out.gdf = gdf
+    return out
+
+
+def _labels(ids: pd.Series) -> pd.Series:
+    """How features are named in messages: the id, with its position when the id is empty or not unique."""
+    arr = ids.to_numpy(dtype=object)
+    dup = ids.duplicated(keep=False).to_numpy() | (ids == "").to_numpy()
+    if not dup.any():
+        return ids
+    out = arr.copy()
+    for pos in np.flatnonzero(dup):
+        out[pos] = f"{arr[pos]} (#{pos + 1})" if arr[pos] else f"#{pos + 1}"
+    return pd.Series(out, index=ids.index, dtype=object)
+
+
+def _coerce_column(values: list, fspec, ids: pd.Series, spec: LayerSpec, problems: list[Problem]) -> list:
+    """Each value in the field's type; a problem naming the feature and field for each one that is not."""
+    out = []
+    # a column repeats few distinct values (categories, levels): coerce each distinct value once
+    memo: dict = {}
+    for pos, v in enumerate(values):
+        try:
+            key = (type(v), v)
+            hit = memo.get(key)
+        except TypeError:  # unhashable value
+            key, hit = None, None
+        if hit is None:
+            hit = coerce_value(v, fspec)
+            if key is not None and len(memo) < 100_000:
+                memo[key] = hit
+        val, why = hit
+        if why is not None:
+            problems.append(_problem(spec, why, feature=ids.iloc[pos], field=fspec.name))
+        elif val is None and fspec.required:
+            problems.append(_problem(spec, "required value is empty", feature=ids.iloc[pos], field=fspec.name))
+        out.append(fspec.default if val is None else val)
     return out
 
 

@@ -1,19 +1,30 @@
-"""``ecotown layers list|check``: what the catalog holds, and whether every layer can be used."""
+"""``ecotown layers list|check|show|add|remove``: what the catalog holds, whether every layer can be used, and
+adding, updating and removing layers without editing any file by hand."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from layers import check_catalog, load_catalog
+from layers import (
+    FieldMapping,
+    add_layer,
+    check_catalog,
+    describe_layer,
+    load_catalog,
+    load_mapping,
+    parse_map_options,
+    remove_layer,
+)
 
 from .errors import friendly_errors
 from .options import CatalogOpt, QuietOpt
 
-app = typer.Typer(help="List and check the layers of a catalog.", no_args_is_help=True)
+app = typer.Typer(help="List, check, show, add and remove the layers of a catalog.", no_args_is_help=True)
 console = Console(highlight=False)
 
 
@@ -69,3 +80,116 @@ def check_layers(
                 console.print(str(p), markup=False, highlight=False)
     if bad:
         raise typer.Exit(3)
+
+
+EditCatalogOpt = Annotated[
+    Path,
+    typer.Option("--catalog", "-c", dir_okay=False,
+                 help="Your catalog (YAML); created when it does not exist. Default: catalog.yaml here."),
+]
+
+
+@app.command("show")
+@friendly_errors
+def show_layer(
+    name: Annotated[str, typer.Argument(help="The layer to describe.")],
+    catalog: CatalogOpt = None,
+) -> None:
+    """Fields, feature count, extent, CRS, vintage and source hash of one layer."""
+    cat = load_catalog(catalog)
+    facts = describe_layer(cat, name)
+    t = Table(title=f"layer '{name}' - {cat.path}", title_justify="left", show_header=False)
+    t.add_column("what", no_wrap=True, style="bold")
+    t.add_column("value", overflow="fold")
+    for label, value in facts.rows():
+        t.add_row(label, value)
+    console.print(t)
+    if facts.fields:
+        f = Table(title="fields", title_justify="left")
+        for col in ("field", "type", "filled", "example"):
+            f.add_column(col, overflow="fold")
+        for fld in facts.fields:
+            f.add_row(fld.name, fld.type, f"{fld.filled:,}", fld.example)
+        console.print(f)
+    for p in facts.problems:
+        console.print(str(p), markup=False, highlight=False)
+    if not facts.ok:
+        raise typer.Exit(3)
+
+
+@app.command("add")
+@friendly_errors
+def add(
+    path: Annotated[Path, typer.Argument(help="The file: .gpkg, .shp, .zip (shapefile), .geojson, .fgb, .kml, "
+                                              ".kmz, .csv or .tif.")],
+    role: Annotated[Optional[str], typer.Option("--role", "-r", help="What the layer is: factories, mines, "
+                                                "communities, boundary, ... (see layers/roles.yaml).")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", "-n", help="Name in the catalog (default: the file "
+                                                "name).")] = None,
+    layer: Annotated[Optional[str], typer.Option("--layer", "-l", help="The layer inside the file (GeoPackage, "
+                                                 "KML, zip with several shapefiles).")] = None,
+    id_field: Annotated[Optional[str], typer.Option("--id-field", help="The field that identifies each feature "
+                                                    "(default: feature number).")] = None,
+    map_: Annotated[Optional[list[str]], typer.Option("--map", "-m", help="SOURCE=CANONICAL field name, e.g. "
+                                                      "--map ชื่อโรงงาน=name; repeat for more. For CSV also "
+                                                      "COLUMN=lon/lat/x/y.")] = None,
+    crs: Annotated[Optional[str], typer.Option("--crs", help="CRS of a file that has none, e.g. EPSG:32647; "
+                                               "overrides the file's.")] = None,
+    year: Annotated[Optional[int], typer.Option("--year", "-y", help="Vintage: the year the data describe.")]
+    = None,
+    repair: Annotated[bool, typer.Option("--repair", help="Repair invalid geometries (make_valid) and report "
+                                         "area changes.")] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Replace the layer of that name (the old one stays "
+                                          "until the new one is complete).")] = False,
+    encoding: Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of a shapefile without "
+                                                    ".cpg (e.g. cp874).")] = None,
+    mapping: Annotated[Optional[Path], typer.Option("--mapping", help="Reuse a mapping saved with "
+                                                    "--save-mapping.", dir_okay=False)] = None,
+    save_mapping: Annotated[Optional[Path], typer.Option("--save-mapping", help="Save the field mapping used, "
+                                                         "to reuse for next year's file.", dir_okay=False)] = None,
+    catalog: EditCatalogOpt = Path("catalog.yaml"),
+    quiet: QuietOpt = False,
+) -> None:
+    """Check a layer and add it to the catalog's store (layers.gpkg, EPSG:32647) — or change nothing and say why."""
+    base = load_mapping(mapping) if mapping is not None else FieldMapping()
+    given = FieldMapping(fields=parse_map_options(map_), id_field=id_field, crs=crs, encoding=encoding,
+                         layer=layer)
+    merged = base.merged(given)
+    role = role or base.role
+    if not role:
+        raise typer.BadParameter("give the layer's role with --role (factories, mines, communities, ...)",
+                                 param_hint="--role")
+    res = add_layer(path, role=role, catalog=catalog, name=name, mapping=merged, year=year, repair=repair,
+                    replace_existing=replace, save_mapping_to=save_mapping)
+    if quiet:
+        return
+    what = "replaced" if res.replaced else "added"
+    count = f"{res.features:,} features" if res.features is not None else "raster"
+    console.print(f"[green]{what}[/] layer '{res.name}' (role {res.role}, {count}) from {path}", highlight=False)
+    console.print(f"  stored in {res.stored_in}; catalog {res.catalog}", markup=False)
+    console.print(f"  source CRS {res.source_crs}; source sha256 {res.source_sha256}", markup=False,
+                  soft_wrap=True)
+    if res.field_map:
+        console.print("  fields: " + ", ".join(f"{s} -> {c}" for s, c in res.field_map.items()), markup=False)
+    if year is None:
+        console.print("  note: no --year given, so the layer's vintage is not recorded", markup=False)
+    for r in res.repairs:
+        console.print(f"  {r}", markup=False)
+    for w in res.warnings:
+        console.print(f"  {w}", markup=False)
+    if save_mapping is not None:
+        console.print(f"  mapping saved to {save_mapping}; next time: --mapping {save_mapping}", markup=False)
+
+
+@app.command("remove")
+@friendly_errors
+def remove(
+    name: Annotated[str, typer.Argument(help="The layer to take out of the catalog.")],
+    catalog: EditCatalogOpt = Path("catalog.yaml"),
+) -> None:
+    """Take a layer out of the catalog (and out of the store, when `layers add` put it there)."""
+    res = remove_layer(name, catalog=catalog)
+    where = " and the store" if res.store_changed else ""
+    if res.deleted_file is not None:
+        where += f" (deleted {res.deleted_file.name})"
+    console.print(f"removed layer '{res.name}' from {res.catalog}{where}", markup=False, highlight=False)
