@@ -179,8 +179,13 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
 
     inputs = []
     for spec in cat.layers.values():
-        inputs.append({"layer": spec.name, "role": spec.role, "source": str(spec.source),
-                       "layer_in_file": spec.layer, "sha256": sha256_file(spec.source), "vintage": spec.vintage})
+        entry = {"layer": spec.name, "role": spec.role, "source": str(spec.source),
+                 "layer_in_file": spec.layer, "sha256": sha256_file(spec.source), "vintage": spec.vintage}
+        # a layer added to the store (`ecotown layers add`) also names the file it came from
+        for key in ("source_file", "source_sha256", "source_crs", "added"):
+            if getattr(spec, key, None):
+                entry[key] = str(getattr(spec, key))
+        inputs.append(entry)
     if ev_path:
         inputs.append({"layer": f"evidence-{year}", "role": "evidence", "source": str(ev_path),
                        "layer_in_file": None, "sha256": sha256_file(ev_path), "vintage": year})
