@@ -179,8 +179,15 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
 
     inputs = []
     for spec in cat.layers.values():
-        entry = {"layer": spec.name, "role": spec.role, "source": str(spec.source),
-                 "layer_in_file": spec.layer, "sha256": sha256_file(spec.source), "vintage": spec.vintage}
+        if getattr(spec, "is_postgis", False):
+            # a database table has no file: hash the rows read (columns, values, geometries)
+            from layers.postgis import read_postgis_layer
+
+            digest, source = read_postgis_layer(spec)[1], f"postgis:{spec.name}"
+        else:
+            digest, source = sha256_file(spec.source), str(spec.source)
+        entry = {"layer": spec.name, "role": spec.role, "source": source,
+                 "layer_in_file": spec.layer, "sha256": digest, "vintage": spec.vintage}
         # a layer added to the store (`ecotown layers add`) also names the file it came from
         for key in ("source_file", "source_sha256", "source_crs", "added"):
             if getattr(spec, key, None):

@@ -89,6 +89,10 @@ def test_assessment_from_postgis_equals_the_one_from_the_geopackage(pg_env, tmp_
     vil = read_layer(load_catalog(cat).get("villages"))
     assert "บ้านหนองโพ" in set(vil["name"])
     assert len(vil.attrs["ecotown"]["sha256"]) == 64
+    # the manifest records the rows read, not the catalog file, as the input's hash
+    inp = {i["layer"]: i for i in from_pg.manifest["inputs"]}
+    assert inp["villages"]["source"] == "postgis:villages"
+    assert inp["villages"]["sha256"] == vil.attrs["ecotown"]["sha256"]
 
     # the values really come from the database: change one there and the factory's level follows
     f05 = from_pg.levels.set_index("subject_id").loc["F05", "level"]
