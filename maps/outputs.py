@@ -17,7 +17,7 @@ import pyogrio
 
 from criteria import Assessment
 
-__all__ = ["write_tables", "write_manifest", "staged_output", "tabular", "DETERMINISTIC_DATE"]
+__all__ = ["write_tables", "write_manifest", "staged_output", "tabular", "write_csv", "DETERMINISTIC_DATE"]
 
 #: GeoPackage timestamps are pinned so that the same inputs give the same file bytes
 DETERMINISTIC_DATE = "2000-01-01T00:00:00Z"
@@ -52,6 +52,12 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     df.to_csv(path, index=False, encoding="utf-8-sig", lineterminator="\n", float_format=_FLOAT_FORMAT)
 
 
+def write_csv(df: pd.DataFrame, path: Path) -> Path:
+    """Write one table as CSV the way every ecotown table is written (UTF-8 with BOM, '\\n', %.10g floats)."""
+    _csv(tabular(df), Path(path))
+    return Path(path)
+
+
 def write_tables(a: Assessment, out: Path) -> list[Path]:
     """Write ``results.gpkg`` and the CSV tables of ``a`` into the folder ``out``; return the paths."""
     written: list[Path] = []
@@ -64,7 +70,10 @@ def write_tables(a: Assessment, out: Path) -> list[Path]:
         "indicators.csv": tabular(a.indicators),
         "levels.csv": tabular(a.levels),
         "dimensions.csv": tabular(a.dimensions),
+        "gaps.csv": tabular(a.gaps),
     }
+    if a.sensitivity is not None:
+        tables["sensitivity.csv"] = tabular(a.sensitivity)
     for name, df in tables.items():
         p = out / name
         _csv(df, p)
@@ -89,6 +98,9 @@ def write_tables(a: Assessment, out: Path) -> list[Path]:
         for name, df in (("exposure", tables["exposure.csv"]), ("indicators", tables["indicators.csv"]),
                          ("levels", tables["levels.csv"]), ("town", tables["town.csv"])):
             pyogrio.write_dataframe(df, gpkg, layer=name, driver="GPKG")
+        from .qgis_styles import add_layer_styles  # QGIS default styles (layer_styles); imports this module
+
+        add_layer_styles(gpkg, a)
     finally:
         if old is None:
             os.environ.pop("OGR_CURRENT_DATE", None)

@@ -59,3 +59,412 @@ def render_report(a: Assessment) -> str:
 def write_report(a: Assessment, path: str | Path) -> Path:
     """Write ``report.html`` atomically (temp file in the same folder, then rename)."""
     return atomic_write_text(Path(path), render_report(a))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The annual report (`ecotown report`): Thai or English, HTML and PDF, with the tables it shows as CSV / XLSX.
+# ---------------------------------------------------------------------------------------------------------------
+
+import base64  # noqa: E402
+import json  # noqa: E402
+import math  # noqa: E402
+import re  # noqa: E402
+from dataclasses import dataclass, field  # noqa: E402
+from functools import lru_cache  # noqa: E402
+
+import yaml  # noqa: E402
+from markupsafe import Markup  # noqa: E402
+
+from .compare import COMPARISON_TABLES, Comparison, compare  # noqa: E402
+from .errors import MapsError  # noqa: E402
+from .history import Record, record_of  # noqa: E402
+
+__all__ += ["LANGS", "TARGET_LEVEL", "TARGET_YEAR", "AnnualReport", "load_strings", "build_annual_report",
+            "render_annual_html", "report_tables_order"]
+
+LANGS = ("th", "en")
+#: the national target: level 4 by พ.ศ. 2570 (2027)
+TARGET_LEVEL = 4
+TARGET_YEAR = 2027
+STRINGS_PATH = Path(__file__).resolve().parent / "templates" / "report-strings.yaml"
+
+
+@lru_cache(maxsize=4)
+def _all_strings(path: Path = STRINGS_PATH) -> dict:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise TemplateError(f"cannot read the report wording {path}: {e}") from None
+    if not isinstance(data, dict) or not all(isinstance(data.get(k), dict) for k in LANGS):
+        raise TemplateError(f"{path}: needs one mapping per language ({', '.join(LANGS)})")
+    keys = [set(data[k]) for k in LANGS]
+    missing = set.union(*keys) - set.intersection(*keys)
+    if missing:
+        raise TemplateError(f"{path}: these keys are not given in every language: {', '.join(sorted(missing))}")
+    return data
+
+
+def load_strings(lang: str) -> dict[str, str]:
+    """The report's words in ``lang`` ('th' or 'en') from ``templates/report-strings.yaml``."""
+    if lang not in LANGS:
+        raise MapsError(f"report language must be one of {', '.join(LANGS)}, not {lang!r}")
+    return {str(k): str(v) for k, v in _all_strings()[lang].items()}
+
+
+def _isnan(v) -> bool:
+    return v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v))
+
+
+def _num(v) -> float:
+    if _isnan(v):
+        return math.nan
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _fmt(v, unit: str, t: dict) -> str:
+    """A value as people read it, in the report's language."""
+    f = _num(v)
+    if math.isnan(f):
+        return t["no_data"]
+    if unit == "yes/no":
+        return {"th": "มี", "en": "yes"}[t["_lang"]] if f >= 0.5 else {"th": "ไม่มี", "en": "no"}[t["_lang"]]
+    if unit == "share":
+        return f"{f * 100:.0f}%"
+    if f.is_integer():
+        return f"{int(f):,}"
+    return f"{f:,.2f}"
+
+
+_PATH_RE = re.compile(r"(?:[A-Za-z]:)?[\\/](?:[^\s\\/]+[\\/])*([^\s\\/]+)")
+
+
+def _no_dirs(text) -> str:
+    """``text`` with file paths cut to their file names (tables must not depend on where files lie)."""
+    return "" if _isnan(text) else _PATH_RE.sub(r"\1", str(text))
+
+
+def _gap(value: float, threshold: float, direction: str, unit: str) -> float:
+    if math.isnan(value) or math.isnan(threshold):
+        return math.nan
+    if unit == "yes/no":
+        return 0.0 if (value >= 0.5) == (threshold >= 0.5) or value >= threshold else 1.0
+    g = threshold - value if direction == "higher" else value - threshold
+    return round(max(0.0, g), 10)
+
+
+@dataclass
+class AnnualReport:
+    """What the annual report shows: the template context, the tables (also written as CSV / XLSX) and figures."""
+
+    lang: str
+    year: int
+    strings: dict
+    context: dict
+    tables: dict[str, pd.DataFrame]
+    figures: dict[str, object] = field(default_factory=dict)
+    comparison: Comparison | None = None
+    _uris: dict[str, str] = field(default_factory=dict)
+
+    def figure_uris(self) -> dict[str, str]:
+        """Every figure as a PNG data URI (made once, then reused for the HTML and the PDF)."""
+        for k, f in self.figures.items():
+            if k not in self._uris:
+                self._uris[k] = _png_uri(f)
+        return self._uris
+
+
+def report_tables_order() -> list[str]:
+    return ["summary", "dimensions", "town_indicators", "facilities", "communities", "exposure_summary",
+            "level_history", "indicator_trends", *COMPARISON_TABLES, "data_health"]
+
+
+def _previous(records: list[Record], year: int, edition_id: str) -> Record | None:
+    earlier = [r for r in records if r.year < year]
+    if not earlier:
+        return None
+    last = max(r.year for r in earlier)
+    same_year = [r for r in earlier if r.year == last]
+    return next((r for r in same_year if r.edition_id == edition_id), same_year[-1])
+
+
+def _layer_health(a: Assessment) -> pd.DataFrame:
+    import pyogrio
+
+    rows = []
+    for i in a.manifest.get("inputs", []):
+        src = Path(i["source"])
+        crs = ""
+        if i.get("role") != "evidence":
+            try:
+                if i.get("role") == "landcover":
+                    import rasterio
+
+                    with rasterio.open(src) as ds:
+                        crs = ds.crs.to_string() if ds.crs else ""
+                else:
+                    info = pyogrio.read_info(src, layer=i.get("layer_in_file"))
+                    crs = info.get("crs") or ""
+            except Exception:  # the file was read by the assessment; an odd driver only loses this column
+                crs = ""
+        target = a.manifest.get("parameters", {}).get("crs", "EPSG:32647")
+        conv = "" if i.get("role") == "evidence" else ("none" if crs == target else f"{crs or '?'} → {target}")
+        rows.append({"layer": i["layer"], "role": i["role"], "file": src.name, "layer_in_file": i.get("layer_in_file"),
+                     "vintage": i.get("vintage"), "sha256": i["sha256"], "source_crs": crs, "conversion": conv})
+    return pd.DataFrame(rows, columns=["layer", "role", "file", "layer_in_file", "vintage", "sha256", "source_crs",
+                                       "conversion"])
+
+
+def _level_text(k: int, name_th: str, name_en: str, lang: str) -> str:
+    return name_th if lang == "th" else f"level {k} {name_en}"
+
+
+def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record] | None = None,
+                        history_path: str | Path | None = None, atlas: bool = False,
+                        figures: bool = True) -> AnnualReport:
+    """Everything the annual report of ``a.year`` shows. ``history``: stored records of any years (a record of
+    ``a.year`` itself is replaced by ``a``); the latest earlier year is the comparison base."""
+    t = load_strings(lang)
+    t["_lang"] = lang
+    cur = record_of(a, run_id="this-report")
+    others = [r for r in (history or []) if r.year != a.year]
+    prev = _previous(others, a.year, a.edition.id)
+    cmp = compare(prev, cur) if prev is not None else None
+    town = a.town
+    lvl = int(town["level"])
+    rings = list(a.rings_m)
+    nxt = None if _isnan(town.get("next_level")) else int(town["next_level"])
+    town_lv = a.levels[a.levels["subject_kind"] == "town"].iloc[0]
+
+    # -- tables ------------------------------------------------------------------------------------------------
+    summary = pd.DataFrame([{
+        "town_id": str(town["town_id"]), "name": town["name"], "name_en": town.get("name_en", ""),
+        "year": a.year, "year_be": a.year_be, "level": lvl, "level_name_en": town["level_name_en"],
+        "level_name_th": town["level_name_th"], "next_level": nxt, "reach_next": town_lv["reach_next"],
+        "needed_next": town_lv["needed_next"], "target_level": TARGET_LEVEL, "target_year": TARGET_YEAR,
+        "target_year_be": TARGET_YEAR + 543, "edition_id": a.edition.id, "edition_sha256": a.edition.sha256,
+        "population": town.get("population"), "households": town.get("households"),
+        "area_km2": round(float(town["area_km2"]), 4) if not _isnan(town.get("area_km2")) else None,
+        "previous_year": prev.year if prev is not None else None,
+        "previous_level": int(prev.run["level"]) if prev is not None else None,
+    }])
+    ind = a.indicators[a.indicators["subject_kind"] == "town"]
+    ti = []
+    for r in ind.itertuples():
+        v, thr = _num(r.value), _num(r.threshold_next)
+        gap = _gap(v, thr, r.direction, r.unit) if nxt else math.nan
+        passes = "" if nxt is None or math.isnan(v) else ("yes" if bool(r.meets_next) else "no")
+        spec = a.edition.indicator(r.indicator_id)
+        needs = "" if nxt is None else _needs_text(spec, nxt, t)
+        ti.append({"indicator_id": r.indicator_id, "dimension_id": r.dimension_id, "name_th": r.name_th,
+                   "name_en": r.name_en, "unit": r.unit, "direction": r.direction, "core": bool(r.core),
+                   "value": None if math.isnan(v) else v, "level_reached": None if _isnan(r.level_reached)
+                   else int(r.level_reached), "threshold_next": None if math.isnan(thr) else thr,
+                   "needs_next": needs, "passes_next": passes, "gap": None if math.isnan(gap) else gap,
+                   "source_kind": r.source_kind, "source": _no_dirs(r.source_detail), "basis": r.basis})
+    town_indicators = pd.DataFrame(ti)
+
+    fac = a.facilities
+    prev_fac = prev.facilities.set_index("facility_id") if prev is not None else None
+    g = a.green_ring_m
+    frows = []
+    for fid, r in fac.iterrows():
+        last = None
+        if prev_fac is not None and fid in prev_fac.index and not _isnan(prev_fac.loc[fid, "level"]):
+            last = int(prev_fac.loc[fid, "level"])
+        change = "" if prev_fac is None else ("new" if last is None else
+                                              "up" if int(r["level"]) > last else
+                                              "down" if int(r["level"]) < last else "same")
+        row = {"facility_id": str(fid), "kind": r["kind"], "name": r["name"], "category": r.get("category"),
+               "level": int(r["level"]), "level_last_year": last, "change": change}
+        for d in rings:
+            row[f"pop_within_{d}"] = r.get(f"pop_within_{d}")
+        row[f"villages_within_{rings[min(1, len(rings) - 1)]}"] = r.get(f"villages_within_{rings[min(1, len(rings) - 1)]}")
+        row["nearest_community_m"] = r.get("nearest_community_m")
+        row[f"green_share_within_{g}"] = r.get(f"green_share_within_{g}")
+        frows.append(row)
+    facilities = pd.DataFrame(frows)
+
+    com = a.communities
+    crows = []
+    for cid, r in com.iterrows():
+        row = {"community_id": str(cid), "name": r["name"], "population": r.get("population"),
+               "households": r.get("households")}
+        for d in rings:
+            row[f"fac_within_{d}"] = r.get(f"fac_within_{d}")
+        row.update({"nearest_facility_id": r.get("nearest_facility_id"),
+                    "nearest_facility_m": r.get("nearest_facility_m"),
+                    "burden": None if _isnan(r.get("burden")) else round(float(r["burden"]), 6),
+                    "level": int(r["level"])})
+        crows.append(row)
+    communities = pd.DataFrame(crows)
+
+    recs = sorted(others + [cur], key=lambda r: r.year)
+    level_history = pd.DataFrame([{"year": r.year, "year_be": r.year + 543, "edition_id": r.edition_id,
+                                   "level": int(r.run["level"]), "run_id": r.run["run_id"]} for r in recs])
+    trend_rows = []
+    for r in recs:
+        ti_r = r.indicators[r.indicators["subject_kind"] == "town"]
+        for x in ti_r.itertuples():
+            trend_rows.append({"year": r.year, "edition_id": r.edition_id, "indicator_id": x.indicator_id,
+                               "name_th": x.name_th, "name_en": x.name_en, "unit": x.unit, "value": x.value})
+    trends = pd.DataFrame(trend_rows, columns=["year", "edition_id", "indicator_id", "name_th", "name_en", "unit",
+                                               "value"])
+    empty_cmp = compare(cur, cur)
+    ctabs = cmp.tables() if cmp is not None else {k: v.iloc[0:0] for k, v in empty_cmp.tables().items()}
+    tables = {"summary": summary, "dimensions": a.dimensions.copy(), "town_indicators": town_indicators,
+              "facilities": facilities, "communities": communities, "exposure_summary": cur.exposure_summary,
+              "level_history": level_history, "indicator_trends": trends, **ctabs, "data_health": _layer_health(a)}
+
+    # -- words and context -------------------------------------------------------------------------------------
+    fa, mi = fac[fac["kind"] == "factory"], fac[fac["kind"] == "mine"]
+    pop_total = pd.to_numeric(com.get("population"), errors="coerce").sum()
+    es = cur.exposure_summary.set_index("ring_m")
+    ring_1k = 1000 if 1000 in es.index else rings[0]
+    paras = [t["summary_level"].format(town=town["name"] if lang == "th" else town.get("name_en") or town["name"],
+                                       level_name=_level_text(lvl, town["level_name_th"], town["level_name_en"], lang),
+                                       level=lvl, edition=a.edition.id)]
+    if nxt is not None:
+        core_fail = [x["indicator_id"] for x in ti if x["core"] and x["passes_next"] == "no"]
+        have, need = int(town_lv["reach_next"]), int(town_lv["needed_next"])
+        paras.append(t["summary_gap"].format(next=nxt, more=max(0, need - have), have=have, need=need,
+                                             core=t["summary_core"].format(ids=", ".join(core_fail))
+                                             if core_fail else ""))
+    else:
+        paras.append(t["summary_top"])
+    paras.append(t["summary_subjects"].format(factories=len(fa), mines=len(mi), villages=len(com),
+                                              population=f"{pop_total:,.0f}"))
+    paras.append(t["summary_rings"].format(villages=int(es.loc[ring_1k, "villages"]),
+                                           population=f"{float(es.loc[ring_1k, 'population']):,.0f}",
+                                           ring=f"{ring_1k:,}"))
+    if cmp is not None:
+        paras.append(t["summary_change"].format(year_be=prev.year + 543, old=cmp.old["level"], new=cmp.new["level"],
+                                                **{k: cmp.counts[k] for k in ("up", "down", "added", "closed")}))
+    else:
+        paras.append(t["summary_no_history"])
+
+    level_counts = []
+    for kind, label in (("factory", t["factory"]), ("mine", t["mine"]), ("community", t["village"])):
+        sub = fac[fac["kind"] == kind] if kind != "community" else com
+        level_counts.append({"label": label, "n": len(sub),
+                             "by_level": [int((sub["level"] == k).sum()) for k in range(1, 6)]})
+    params = a.manifest.get("parameters", {})
+    colors = level_colors(a.edition)
+    level_names = {int(x.level): (x.name_th if lang == "th" else f"{x.level} {x.name_en}") for x in a.edition.levels}
+    context = {
+        "lang": lang, "t": t, "town": town.to_dict(), "town_name": town["name"] if lang == "th" else
+        (town.get("name_en") or town["name"]), "town_name_other": town.get("name_en") if lang == "th" else town["name"],
+        "year": a.year, "year_be": a.year_be, "level": lvl, "next_level": nxt,
+        "level_name": _level_text(lvl, town["level_name_th"], town["level_name_en"], lang),
+        "target_level": TARGET_LEVEL, "target_year": TARGET_YEAR, "target_year_be": TARGET_YEAR + 543,
+        "target_gap": max(0, TARGET_LEVEL - lvl), "edition": a.edition, "colors": colors,
+        "level_names": level_names, "summary": paras, "level_counts": level_counts, "rings": rings,
+        "version": a.manifest.get("version", ""), "params": params,
+        "overrides": ", ".join(f"{k}={v}" for k, v in params.get("overrides", {}).items()),
+        "history_path": str(history_path) if history_path else "", "previous": prev.year if prev else None,
+        "comparison": cmp, "repairs": a.manifest.get("repairs") or [], "atlas": [],
+    }
+    rep = AnnualReport(lang=lang, year=a.year, strings=t, context=context, tables=tables, comparison=cmp)
+    if figures:
+        _add_figures(rep, a, atlas=atlas)
+    if atlas:
+        context["atlas"] = _atlas_pages(a, t, rep)
+    return rep
+
+
+def _needs_text(spec, level: int, t: dict) -> str:
+    thr = spec.thresholds.get(level)
+    if thr is None:
+        return ""
+    if spec.unit == "yes/no":
+        return _fmt(thr, "yes/no", t)
+    return ("≥ " if spec.direction == "higher" else "≤ ") + _fmt(thr, spec.unit, t)
+
+
+def _add_figures(rep: AnnualReport, a: Assessment, *, atlas: bool) -> None:
+    from . import figures as fg
+
+    t, lang = rep.strings, rep.lang
+    lh = rep.tables["level_history"]
+    rep.figures["level-map"] = fg.level_map_figure(a, t, lang)
+    rep.figures["buffer-map"] = fg.buffer_map_figure(a, t, lang)
+    rep.figures["level-per-year"] = fg.level_chart(lh, t, target_level=TARGET_LEVEL, target_year=TARGET_YEAR)
+    rep.figures["indicator-trends"] = fg.trends_chart(_trend_panels(rep.tables["indicator_trends"]), t, lang)
+    if atlas:
+        for fid in a.facilities.index:
+            rep.figures[f"atlas-{fid}"] = fg.facility_figure(a, str(fid), t)
+
+
+def _trend_panels(trends: pd.DataFrame) -> pd.DataFrame:
+    """Town indicators worth a panel: those whose value changed over the years, else the first ones."""
+    if trends.empty:
+        return trends
+    v = trends.assign(value=pd.to_numeric(trends["value"], errors="coerce"))
+    moving = [i for i, s in v.groupby("indicator_id", sort=False)["value"] if s.nunique(dropna=True) > 1]
+    keep = moving or list(dict.fromkeys(v["indicator_id"]))
+    return v[v["indicator_id"].isin(keep)]
+
+
+def _atlas_pages(a: Assessment, t: dict, rep: AnnualReport) -> list[dict]:
+    pages = []
+    lang = rep.lang
+    for fid, r in a.facilities.iterrows():
+        ex = explain_table(a, str(fid))
+        rows = [{"id": x.indicator_id, "name": x.name_th if lang == "th" else x.name_en, "value": x.value,
+                 "level": x.level_reached, "needs": x.next_needs, "meets": x.meets_next} for x in ex.itertuples()]
+        pages.append({"id": str(fid), "name": r["name"], "kind": t[r["kind"]], "level": int(r["level"]),
+                      "gap_text": r.get("gap_text") or "", "indicators": rows, "figure": f"atlas-{fid}"})
+    return pages
+
+
+def _png_uri(fig, dpi: int = 200) -> str:
+    """The figure as a PNG data URI (maps carry thousands of paths: PNG lays out far faster than SVG in PDF)."""
+    import io
+
+    from .figures import save_png
+
+    buf = io.BytesIO()
+    save_png(fig, buf, dpi=dpi)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _json_for_script(obj) -> Markup:
+    """JSON that is safe inside <script>: '<', '>' and '&' escaped as unicode escapes."""
+    s = json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True)
+    s = s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
+    return Markup(s)
+
+
+def _display_records(df: pd.DataFrame) -> list[dict]:
+    """Rows for the template: missing values as None, whole floats (levels read back as 2.0) as ints."""
+    out = []
+    for row in df.to_dict("records"):
+        clean = {}
+        for k, v in row.items():
+            if _isnan(v):
+                v = None
+            elif isinstance(v, float) and v.is_integer() and (k.startswith("level") or k.endswith("_level")):
+                v = int(v)
+            clean[k] = v
+        out.append(clean)
+    return out
+
+
+def render_annual_html(rep: AnnualReport, *, manifest: dict | None = None, for_pdf: bool = False) -> str:
+    """The annual report as one self-contained HTML file (figures inlined as SVG); values escaped."""
+    t = rep.strings
+    tb = rep.tables
+    figs = rep.figure_uris()
+
+    def fmt(v, unit: str = "") -> str:
+        return _fmt(v, unit, t)
+
+    try:
+        tpl = _ENV.get_template("annual_report.html.j2")
+        return tpl.render(**rep.context, tables={k: _display_records(v) for k, v in tb.items()}, figs=figs,
+                          fmt=fmt, for_pdf=for_pdf, manifest_json=_json_for_script(manifest or {}),
+                          dims=tb["dimensions"].to_dict("records"))
+    except jinja2.TemplateError as e:
+        raise TemplateError(f"the annual report template failed: {e}") from None

@@ -12,7 +12,7 @@ from rich.table import Table
 from criteria import DEFAULT_EDITION, load_edition, load_scenario, run_assessment, sensitivity
 from criteria.errors import CriteriaError
 
-from ..publish import publish
+from ..publish import publish, store_in_history
 from .errors import friendly_errors
 from .options import CatalogOpt, EditionOpt, QuietOpt, this_year
 from .progress import progress_printer
@@ -75,6 +75,9 @@ def assess(
                               "sensitivity.csv.")] = False,
     online: Annotated[bool, typer.Option("--online", help="Offer OpenStreetMap tiles in the maps "
                                                           "(default: offline maps that need no network).")] = False,
+    history: Annotated[Optional[Path], typer.Option(
+        "--history", help="Results history file (default: ecotown-history.sqlite in the parent folder of --out; "
+                          "what-if runs are not stored).", dir_okay=False)] = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Assess the town: buffers, exposure, criteria levels; write level and buffer maps, report and tables."""
@@ -90,6 +93,7 @@ def assess(
             a.sensitivity = sensitivity(a, overrides=overrides or None, rerun=lambda f: run_assessment(
                 catalog, year=y, edition=edition, overrides=overrides or None, ring_scale=f))
         paths = publish(a, out, offline=not online, progress=say)
+        history_note = store_in_history(a, out, history, what_if=bool(overrides), progress=say)
     if quiet:
         return
     console.print(summary_table(a))
@@ -107,6 +111,7 @@ def assess(
         console.print(f"Sensitivity (±20% thresholds and rings): town level "
                       f"{'stable' if town['stable'] else 'CHANGES'}; {len(fragile)} of {len(t)} subjects change "
                       "level (sensitivity.csv).", markup=False)
+    console.print(history_note, markup=False)
     console.print(f"Wrote {len(paths)} files to {out.resolve()}:")
     for p in paths:
         console.print(f"  {p.name}")
