@@ -39,7 +39,13 @@ def publish(a: Assessment, out: str | Path, *, offline: bool = True,
         write_report(a, tmp / "report.html")
         names += ["level-map.html", "buffer-map.html", "report.html"]
         write_manifest(a, tmp, names + ["manifest.json"])
-    return [out / n for n in OUTPUT_FILES if (out / n).exists()]
+    produced = set(names) | {"manifest.json"}
+    # an output of an earlier run that this run did not make (e.g. sensitivity.csv) would contradict
+    # the new manifest: remove it
+    for n in OUTPUT_FILES:
+        if n not in produced:
+            (out / n).unlink(missing_ok=True)
+    return [out / n for n in OUTPUT_FILES if n in produced]
 
 
 # ---------------------------------------------------------------------------------------------------------------

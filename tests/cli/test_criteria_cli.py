@@ -73,3 +73,12 @@ def test_evidence_template_then_check(tmp_path):
     assert _run("evidence", "check", str(p)).exit_code == 0
     again = _run("evidence", "template", "--year", "2027", "--out", str(p))
     assert again.exit_code == 4 and "already exists" in again.output
+
+
+def test_outputs_of_an_earlier_run_do_not_linger(tiny_town, tmp_path):
+    out = tmp_path / "o"
+    assert _run("assess", "--catalog", str(tiny_town), "--year", "2026", "--out", str(out), "-q",
+                "--sensitivity").exit_code == 0
+    assert (out / "sensitivity.csv").exists()
+    assert _run("assess", "--catalog", str(tiny_town), "--year", "2026", "--out", str(out), "-q").exit_code == 0
+    assert not (out / "sensitivity.csv").exists()
