@@ -161,7 +161,7 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
     scores = score(ed, tables, evidence, overrides=overrides)
     tables = {k: v.copy() for k, v in tables.items()}
     lv = scores.levels.set_index(["subject_kind", "subject_id"])
-    keep = ["level", "level_name_en", "level_name_th", "rule", "gap_text"]
+    keep = ["level", "level_name_en", "level_name_th", "rule", "gap_text", "gap_text_th"]
 
     def attach(df: gpd.GeoDataFrame, kind_of: Callable[[pd.Series], str]) -> gpd.GeoDataFrame:
         keys = [(kind_of(r), i) for i, r in df.iterrows()]

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import pandas as pd
+import yaml
 
 from .aggregates import _num
 from .edition import Edition, Indicator
@@ -25,6 +28,7 @@ class Change:
     value_from: float | None
     value_to: float
     action: str
+    action_th: str = ""
 
 
 def target_value(ind: Indicator, level: int) -> float | None:
@@ -35,21 +39,28 @@ def target_value(ind: Indicator, level: int) -> float | None:
     return max(ths) if ind.direction == "higher" else min(ths)
 
 
-def _fmt(v: float | None, unit: str) -> str:
+@lru_cache(maxsize=1)
+def phrases() -> dict:
+    """The gap wording in English and Thai, from ``phrases.yaml`` beside this module."""
+    return yaml.safe_load((Path(__file__).resolve().parent / "phrases.yaml").read_text(encoding="utf-8"))
+
+
+def _fmt(v: float | None, unit: str, lang: str = "en") -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "no data"
+        return phrases()["no_data"][lang]
     if unit == "yes/no":
-        return "yes" if v >= 0.5 else "no"
+        return phrases()["yes" if v >= 0.5 else "no"][lang]
     if unit == "share":
         return f"{v * 100:.0f}%"
     return f"{int(v):,}" if float(v).is_integer() else f"{v:,.2f}"
 
 
-_KIND_SINGULAR = {"factory": "factory", "mine": "mine", "community": "village", "town": "town"}
-_KIND_PLURAL = {"factory": "factories", "mine": "mines", "community": "villages", "town": "towns"}
+def _name(ind: Indicator, lang: str) -> str:
+    return ind.name_th if lang == "th" else ind.name_en
 
 
-def _aggregate_action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame]) -> str | None:
+def _aggregate_action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame],
+                      lang: str) -> str | None:
     spec = ind.source["aggregate"]
     fn = spec["fn"]
     if fn not in ("share_at_least", "share_true", "share_at_most"):
@@ -67,27 +78,32 @@ def _aggregate_action(ind: Indicator, v: float, t: float, tables: dict[str, pd.D
     elif fn == "share_at_most":
         k, cond = int((col <= float(spec["value"])).sum()), f"{spec['column']} ≤ {spec['value']}"
     else:
-        k, cond = int((col > 0).sum()), f"{spec['column']} = yes"
+        k, cond = int((col > 0).sum()), f"{spec['column']} = {phrases()['yes'][lang]}"
     need = math.ceil(t * n - 1e-9)
     more = max(need - k, 0)
-    who = "/".join((_KIND_SINGULAR if more == 1 else _KIND_PLURAL).get(x, x) for x in kinds)
-    return (f"{more} more {who} with {cond} for '{ind.name_en}' ({ind.id}: {k} of {n} → {need} of {n}, "
-            f"{_fmt(v, 'share')} → {_fmt(t, 'share')})")
+    names = phrases()["kinds"][lang]
+    who = "/".join(names.get(x, [x, x])[0 if more == 1 else 1] for x in kinds)
+    return phrases()["aggregate"][lang].format(more=more, who=who, cond=cond, name=_name(ind, lang), id=ind.id,
+                                               k=k, n=n, need=need, v=_fmt(v, "share"), t=_fmt(t, "share"))
 
 
-def _action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame]) -> str:
+def _action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame], lang: str = "en") -> str:
+    ph = phrases()
     if math.isnan(v):
-        need = "yes" if ind.unit == "yes/no" else f"{'at least' if ind.direction == 'higher' else 'at most'} " \
-                                                      f"{_fmt(t, ind.unit)}"
-        return f"supply '{ind.name_en}' ({ind.id}, now no data): {need}"
+        if ind.unit == "yes/no":
+            need = ph["yes"][lang]
+        else:
+            need = f"{ph['at_least' if ind.direction == 'higher' else 'at_most'][lang]} {_fmt(t, ind.unit, lang)}"
+        return ph["supply"][lang].format(name=_name(ind, lang), id=ind.id, need=need)
     if ind.source_kind == "aggregate":
-        a = _aggregate_action(ind, v, t, tables)
+        a = _aggregate_action(ind, v, t, tables, lang)
         if a:
             return a
     if ind.unit == "yes/no":
-        return f"make '{ind.name_en}' yes ({ind.id})"
-    verb = "raise" if ind.direction == "higher" else "lower"
-    return f"{verb} '{ind.name_en}' ({ind.id}) from {_fmt(v, ind.unit)} to {_fmt(t, ind.unit)}"
+        return ph["make_yes"][lang].format(name=_name(ind, lang), id=ind.id)
+    key = "raise" if ind.direction == "higher" else "lower"
+    return ph[key][lang].format(name=_name(ind, lang), id=ind.id, v=_fmt(v, ind.unit, lang),
+                                t=_fmt(t, ind.unit, lang))
 
 
 def _cost(v: float, t: float) -> float:
@@ -125,10 +141,12 @@ def smallest_lift(edition: Edition, inds: list[Indicator], values: list[float], 
         if t is None:  # a prerequisite with no threshold up to lv only needs a value
             t = 1.0 if inds[j].unit == "yes/no" else 0.0
         v = values[j]
-        act = _action(inds[j], v, t, tables)
+        act = _action(inds[j], v, t, tables, "en")
+        act_th = _action(inds[j], v, t, tables, "th")
         if j in must:
-            act += f" - a prerequisite of level {lv}"
-        out.append(Change(inds[j].id, None if math.isnan(v) else float(v), float(t), act))
+            act += phrases()["prerequisite"]["en"].format(level=lv)
+            act_th += phrases()["prerequisite"]["th"].format(level=lv)
+        out.append(Change(inds[j].id, None if math.isnan(v) else float(v), float(t), act, act_th))
     return out
 
 

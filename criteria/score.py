@@ -23,7 +23,7 @@ import pandas as pd
 from .aggregates import aggregate
 from .edition import SUBJECT_KINDS, Edition, Indicator
 from .errors import ScoringError
-from .gap import Change, smallest_lift
+from .gap import Change, phrases, smallest_lift
 
 __all__ = ["Scores", "score", "decide_level", "split_overrides", "INDICATOR_COLUMNS", "LEVEL_COLUMNS",
            "DIMENSION_COLUMNS"]
@@ -32,9 +32,10 @@ INDICATOR_COLUMNS = ["subject_kind", "subject_id", "subject_name", "indicator_id
                      "name_en", "name_th", "unit", "direction", "source_kind", "source_detail", "value",
                      "status", "level_reached", "core", "weight", "threshold_next", "meets_next", "basis"]
 LEVEL_COLUMNS = ["subject_kind", "subject_id", "name", "level", "level_name_en", "level_name_th", "rule",
-                 "next_level", "indicators", "with_data", "no_data", "reach_next", "needed_next", "gap_text"]
+                 "next_level", "indicators", "with_data", "no_data", "reach_next", "needed_next", "gap_text",
+                 "gap_text_th"]
 GAP_COLUMNS = ["subject_kind", "subject_id", "next_level", "step", "indicator_id", "value_from", "value_to",
-               "action"]
+               "action", "action_th"]
 DIMENSION_COLUMNS = ["dimension_id", "name_en", "name_th", "indicators", "with_data", "reach_current",
                      "reach_next", "share_reach_next", "mean_level"]
 
@@ -251,7 +252,7 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
                 for step, c in enumerate(changes, start=1):
                     gap_rows.append({"subject_kind": kind, "subject_id": sid, "next_level": fail["level"],
                                      "step": step, "indicator_id": c.indicator_id, "value_from": c.value_from,
-                                     "value_to": c.value_to, "action": c.action})
+                                     "value_to": c.value_to, "action": c.action, "action_th": c.action_th})
             lv = edition.level(level)
             lvl_rows.append({
                 "subject_kind": kind, "subject_id": sid, "name": name, "level": level,
@@ -260,7 +261,8 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
                 "no_data": len(no_data),
                 "reach_next": fail.get("reach") if fail else None,
                 "needed_next": (math.ceil(fail["needed"] - 1e-9) if fail and not fail["weighted"] else None),
-                "gap_text": _gap_text(edition, level, fail, changes, no_data),
+                "gap_text": _gap_text(edition, level, fail, changes, no_data, "en"),
+                "gap_text_th": _gap_text(edition, level, fail, changes, no_data, "th"),
             })
     indicators = pd.DataFrame(ind_rows, columns=INDICATOR_COLUMNS)
     indicators["level_reached"] = indicators["level_reached"].astype("Int64")
@@ -272,18 +274,18 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
     return Scores(indicators=indicators, levels=levels, dimensions=dims, gaps=gaps)
 
 
-def _gap_text(ed: Edition, level: int, fail: dict, changes: list[Change], no_data: list[str]) -> str:
+def _gap_text(ed: Edition, level: int, fail: dict, changes: list[Change], no_data: list[str], lang: str) -> str:
+    ph = phrases()
     if level >= 5:
-        return "Highest level reached."
+        return ph["highest"][lang]
     if not fail:
         return ""
     nxt = fail["level"]
-    head = f"To reach level {nxt} ({ed.level(nxt).name_en}), the smallest change: "
-    body = "; ".join(f"({k}) {c.action}" for k, c in enumerate(changes, start=1)) or "none found"
-    tail = ""
-    if no_data:
-        tail = f" {len(no_data)} indicator{'s have' if len(no_data) != 1 else ' has'} no data."
-    return head + body + "." + tail
+    lv = ed.level(nxt)
+    head = ph["head"][lang].format(level=nxt, level_name=lv.name_th if lang == "th" else lv.name_en)
+    body = "; ".join(f"({k}) {c.action_th if lang == 'th' else c.action}" for k, c in enumerate(changes, start=1))
+    tail = ph["no_data_tail"][lang].format(count=len(no_data)) if no_data else ""
+    return head + (body or ph["none_found"][lang]) + ("." if lang == "en" else "") + tail
 
 
 def _dimensions(ed: Edition, indicators: pd.DataFrame, levels: pd.DataFrame) -> pd.DataFrame:

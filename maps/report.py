@@ -415,7 +415,8 @@ def _atlas_pages(a: Assessment, t: dict, rep: AnnualReport) -> list[dict]:
         rows = [{"id": x.indicator_id, "name": x.name_th if lang == "th" else x.name_en, "value": x.value,
                  "level": x.level_reached, "needs": x.next_needs, "meets": x.meets_next} for x in ex.itertuples()]
         pages.append({"id": str(fid), "name": r["name"], "kind": t[r["kind"]], "level": int(r["level"]),
-                      "gap_text": r.get("gap_text") or "", "indicators": rows, "figure": f"atlas-{fid}"})
+                      "gap_text": (r.get("gap_text_th") if lang == "th" else r.get("gap_text")) or "",
+                      "indicators": rows, "figure": f"atlas-{fid}"})
     return pages
 
 

@@ -199,3 +199,9 @@ def test_evidence_template_round_trip(tmp_path, sample):
     ev = load_evidence(p, ED, subjects={"town": list(subjects["town"])})
     assert len(ev) == 1  # empty values are no data, not zero
     assert ev["value"].iloc[0] == 1.0
+
+
+def test_gap_is_written_in_thai_too(sample):
+    th = sample.levels.set_index("subject_id").loc[str(sample.town["town_id"]), "gap_text_th"]
+    assert th.startswith("เพื่อให้ถึงระดับ 4") and "เพิ่มโรงงานที่มี gi_level ≥ 3 อีก 1 แห่ง" in th
+    assert (sample.gaps["action_th"] != "").all()
