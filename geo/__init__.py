@@ -1,4 +1,5 @@
-"""Spatial analysis for ecotown, in a metric CRS: rings, proximity, exposure, overlay and zonal statistics.
+"""Spatial analysis for ecotown, in a metric CRS: rings, proximity, exposure, population, rasters in rings,
+water, land-use zones and wind.
 
 Pure functions over GeoDataFrames and arrays; nothing here knows about criteria or layers.
 """
@@ -6,10 +7,15 @@ Pure functions over GeoDataFrames and arrays; nothing here knows about criteria 
 from .crs import METRIC_CRS, assert_metric, to_metric, utm_epsg_for
 from .errors import CRSError, EcotownError, EmptyInputError, GeoError
 from .exposure import community_exposure, facility_exposure
+from .landuse import in_zone
 from .overlay import area_share
+from .population import POPULATION_METHODS, raster_population
 from .proximity import exposure_matrix, nearest
+from .ringspec import ring_spec, union_rings
 from .rings import ring_buffers
-from .zonal import zonal_class_shares, zonal_class_table, zonal_mean
+from .water import upstream_of_intakes, water_proximity
+from .wind import WindRose, load_wind_rose, wind_rose, wind_weights
+from .zonal import green_buffer_share, ring_zonal_stats, zonal_class_shares, zonal_class_table, zonal_mean
 
 __ecotown__ = True
 
@@ -19,14 +25,27 @@ __all__ = [
     "assert_metric",
     "utm_epsg_for",
     "ring_buffers",
+    "ring_spec",
+    "union_rings",
     "exposure_matrix",
     "nearest",
     "community_exposure",
     "facility_exposure",
+    "POPULATION_METHODS",
+    "raster_population",
     "area_share",
     "zonal_class_table",
     "zonal_class_shares",
     "zonal_mean",
+    "ring_zonal_stats",
+    "green_buffer_share",
+    "water_proximity",
+    "upstream_of_intakes",
+    "in_zone",
+    "WindRose",
+    "load_wind_rose",
+    "wind_rose",
+    "wind_weights",
     "EcotownError",
     "GeoError",
     "CRSError",

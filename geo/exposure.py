@@ -2,138 +2,294 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
-from ._validate import check_ids, check_rings
+from ._validate import check_ids
 from .errors import GeoError
-from .proximity import exposure_matrix, nearest
+from .population import POPULATION_METHODS, areal_shares, default_method, raster_population
+from .proximity import Rings, exposure_matrix, nearest
+from .ringspec import DEFAULT_KIND, union_rings
+from .wind import WindRose, wind_weights
 
-__all__ = ["community_exposure", "facility_exposure"]
+__all__ = ["community_exposure", "facility_exposure", "positions"]
 
 
-def _positions(idx: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
-    """Position of every matrix id in ``idx``; an id the table lacks is an error, not a silent drop."""
-    pos = idx.get_indexer(ids)
-    if (pos < 0).any():
-        missing = sorted(set(ids[pos < 0]))[:5]
-        raise GeoError(f"the exposure matrix names {what} id(s) {', '.join(map(str, missing))} "
+def positions(idx: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
+    """Position of every matrix id in ``idx``; an id the table lacks is an error, not a silent drop.
+
+    Categorical id columns (what :func:`exposure_matrix` gives) are looked up once per category.
+    """
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        cat_pos = idx.get_indexer(ids.cat.categories.astype(str))
+        codes = ids.cat.codes.to_numpy()
+        pos = cat_pos.astype(np.int32)[codes] if len(codes) else np.zeros(0, dtype=np.int32)
+        bad = (pos < 0) | (codes < 0)
+    else:
+        pos = idx.get_indexer(ids.astype(str))
+        bad = pos < 0
+    if bad.any():
+        missing = sorted(set(np.asarray(ids)[bad].astype(str)))[:5]
+        raise GeoError(f"the exposure matrix names {what} id(s) {', '.join(missing)} "
                        f"that are not in the {what} table")
     return pos
 
 
-def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings_m: Sequence[float], *,
+def _band_index(dist: np.ndarray, rings: np.ndarray) -> np.ndarray:
+    """Index of the smallest ring containing each distance (len(rings) beyond the last), as int8."""
+    band = np.zeros(len(dist), dtype=np.int8)
+    for r in rings:  # a few comparisons beat a binary search over millions of rows
+        band += dist > r
+    return band
+
+
+def _band_key(pos: np.ndarray, band: np.ndarray, k: int) -> np.ndarray:
+    key = pos.astype(np.int64)
+    key *= k + 1
+    key += band
+    return key
+
+
+def _cumulative(key: np.ndarray, n: int, k: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """(n, k) sums over pairs within each ring distance from ``key = row * (k + 1) + band``: one bincount,
+    then a running sum over the bands, so "within d" is exactly "distance <= d" for every ring."""
+    sums = np.bincount(key, weights=weights, minlength=n * (k + 1)).reshape(n, k + 1)[:, :k]
+    return np.cumsum(sums, axis=1)
+
+
+def _nearest_in_matrix(pos: np.ndarray, other: np.ndarray, dist: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each of ``n`` rows: the least distance among its pairs (NaN without pairs) and the pair's
+    ``other`` code (-1 without pairs). Ties go to the smallest ``other`` code."""
+    best = np.full(n, np.inf)
+    np.minimum.at(best, pos, dist)
+    rows = np.flatnonzero(dist == best[pos])
+    # among tied rows, the smallest other code: sort the (few) candidates by (row, other)
+    order = np.lexsort((other[rows], pos[rows]))
+    rows = rows[order]
+    first = np.ones(len(rows), dtype=bool)
+    first[1:] = pos[rows][1:] != pos[rows][:-1]
+    code = np.full(n, -1, dtype=np.int64)
+    code[pos[rows[first]]] = other[rows[first]]
+    best[np.isinf(best)] = np.nan
+    return best, code
+
+
+def _covered_m(rings_m: Rings) -> float:
+    """Distance up to which the matrix holds every pair: the smallest of the kinds' largest rings."""
+    if isinstance(rings_m, Mapping):
+        return float(min(max(v) for v in rings_m.values()))
+    return float(max(rings_m))
+
+
+def _nearest(matrix_pos: np.ndarray, matrix_other: np.ndarray, other_ids: np.ndarray, dist: np.ndarray,
+             idx: pd.Index, far: Callable[[np.ndarray], pd.DataFrame] | None,
+             covered_m: float) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest other id and distance of every row of ``idx``: from the matrix where the row has a pair within
+    ``covered_m`` (the matrix then holds every closer pair), else from ``far`` (a nearest-neighbour query over
+    all features, given those rows)."""
+    d, code = _nearest_in_matrix(matrix_pos, matrix_other, dist, len(idx))
+    ids = np.full(len(idx), None, dtype=object)
+    has = (code >= 0) & (d <= covered_m)
+    if far is None:
+        has = code >= 0
+    ids[has] = other_ids[code[has]]
+    if far is not None and (~has).any():
+        rest = np.flatnonzero(~has)
+        nf = far(rest)
+        ids[rest] = nf["nearest_facility_id"].to_numpy(dtype=object)
+        d[rest] = nf["nearest_facility_m"].to_numpy(dtype=float)
+    return ids, d
+
+
+def _matrix_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes and id of each code of a matrix id column (categorical or plain), codes ordered like the ids."""
+    if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.is_monotonic_increasing:
+        return ids.cat.codes.to_numpy().astype(np.int64), ids.cat.categories.astype(str).to_numpy(dtype=object)
+    uniq, inv = np.unique(ids.astype(str).to_numpy(dtype=object), return_inverse=True)
+    return inv.astype(np.int64), uniq
+
+
+def _kind_rings(rings_m: Rings) -> dict[str, np.ndarray]:
+    if isinstance(rings_m, Mapping):
+        return {str(k): np.asarray(list(v), dtype=float) for k, v in rings_m.items()}
+    return {}
+
+
+def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings_m: Rings, *,
                        facilities: gpd.GeoDataFrame | None = None, community_id: str = "community_id",
                        facility_id: str = "facility_id", burden_radius_m: float = 5000.0,
-                       min_distance_km: float = 0.1) -> pd.DataFrame:
+                       min_distance_km: float = 0.1, wind: WindRose | None = None) -> pd.DataFrame:
     """Per community: facilities within each ring distance, the nearest facility, and a proximity burden.
 
     Returns
     -------
     DataFrame
-        Indexed by community id (every community): ``fac_within_<d>`` (cumulative counts, distance <= d),
-        ``nearest_facility_id``, ``nearest_facility_m`` (over all facilities when ``facilities`` is given,
-        else over the pairs in ``matrix``), and ``burden`` = sum of 1 / max(distance_km, min_distance_km)
-        over facilities within ``burden_radius_m`` (the EJScreen proximity idea).
+        Indexed by community id (every community): ``fac_within_<d>`` (cumulative counts, distance <= d,
+        for every distance of ``rings_m``; with rings per kind a kind counts only up to its own last ring, and
+        ``<kind>_within_<d>`` give each kind's counts at its own distances, ``default_within_<d>`` those of
+        the kinds the mapping does not name), ``nearest_facility_id``, ``nearest_facility_m`` (over all facilities when ``facilities`` is
+        given, else over the pairs in ``matrix``), and ``burden`` = sum of 1 / max(distance_km,
+        min_distance_km) over facilities within ``burden_radius_m`` (the EJScreen proximity idea). With a
+        ``wind`` rose, also ``burden_wind``: the same sum with each pair weighted by how often the wind blows
+        from the facility towards the community (see :mod:`geo.wind`).
     """
-    rings = check_rings(rings_m)
+    rings = union_rings(rings_m)
     cid = check_ids(communities, community_id, "communities")
     idx = pd.Index(cid, name=community_id)
     out = pd.DataFrame(index=idx)
     dist = matrix["distance_m"].to_numpy(dtype=float)
-    # one hash lookup of the ids, then integer bincounts (string group-bys dominated the profile)
-    pos = _positions(idx, matrix["community_id"], "community")
-    for d in rings:
-        out[f"fac_within_{int(d)}"] = np.bincount(pos[dist <= d], minlength=len(idx)).astype(int)
+    # one hash lookup per id, then integer bincounts (string group-bys dominated the profile)
+    pos = positions(idx, matrix["community_id"], "community")
+    n, k = len(idx), len(rings)
+    counts = _cumulative(_band_key(pos, _band_index(dist, rings), k), n, k)
+    for j, d in enumerate(rings):
+        out[f"fac_within_{int(d)}"] = counts[:, j].astype(int)
+    by_kind = _kind_rings(rings_m)
+    if by_kind and "kind" in matrix.columns:
+        mk = matrix["kind"].astype(str).to_numpy()
+        named = [k for k in by_kind if k != DEFAULT_KIND]
+        for kind, kr in by_kind.items():
+            # the 'default' rings cover every kind the mapping does not name
+            sel = ~np.isin(mk, named) if kind == DEFAULT_KIND else mk == kind
+            kc = _cumulative(_band_key(pos[sel], _band_index(dist[sel], kr), len(kr)), n, len(kr))
+            for j, d in enumerate(kr):
+                out[f"{kind}_within_{int(d)}"] = kc[:, j].astype(int)
+    fcode, fids = _matrix_codes(matrix["facility_id"])
+    far = None
     if facilities is not None:
-        near = nearest(facilities, communities, facility_id=facility_id, community_id=community_id)
-        out["nearest_facility_id"] = near["nearest_facility_id"].reindex(idx)
-        out["nearest_facility_m"] = near["nearest_facility_m"].reindex(idx)
-    else:
-        m = matrix.sort_values(["community_id", "distance_m", "facility_id"], kind="stable")
-        first = m.drop_duplicates("community_id").set_index("community_id")
-        out["nearest_facility_id"] = first["facility_id"].reindex(idx).astype(object)
-        out["nearest_facility_m"] = first["distance_m"].reindex(idx)
+        def far(rows: np.ndarray) -> pd.DataFrame:
+            return nearest(facilities, communities.iloc[rows], facility_id=facility_id, community_id=community_id)
+    near_id, near_m = _nearest(pos, fcode, fids, dist, idx, far, _covered_m(rings_m))
+    out["nearest_facility_id"] = pd.Series(near_id, index=idx, dtype=object)
+    out["nearest_facility_m"] = near_m
     near = dist <= burden_radius_m
     inv = 1.0 / np.maximum(dist[near] / 1000.0, min_distance_km)
-    burden = pd.Series(np.bincount(pos[near], weights=inv, minlength=len(idx)), index=idx)
-    out["burden"] = burden.round(6)
+    out["burden"] = np.round(np.bincount(pos[near], weights=inv, minlength=n), 6)
+    if wind is not None:
+        w = wind_weights(matrix["bearing_deg"].to_numpy(dtype=float)[near], wind)
+        out["burden_wind"] = np.round(np.bincount(pos[near], weights=inv * w, minlength=n), 6)
     return out
 
 
-def _areal_shares(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, matrix: pd.DataFrame,
-                  fid: np.ndarray, cid: np.ndarray, d: float) -> np.ndarray:
-    """Share of each matrix pair's village polygon that lies within ``d`` of the facility."""
-    fpos = pd.Series(np.arange(len(fid)), index=fid)
-    cpos = pd.Series(np.arange(len(cid)), index=cid)
-    fg = np.asarray(facilities.geometry.array, dtype=object)[fpos[matrix["facility_id"]].to_numpy()]
-    cg = np.asarray(communities.geometry.array, dtype=object)[cpos[matrix["community_id"]].to_numpy()]
-    discs = shapely.buffer(fg, d, quad_segs=16)
-    area = shapely.area(cg)
-    inter = shapely.area(shapely.intersection(cg, discs))
-    return np.where(area > 0, inter / np.where(area > 0, area, 1), 1.0)
+def _receptor_counts(facilities: gpd.GeoDataFrame, receptors: gpd.GeoDataFrame, rings: np.ndarray,
+                     idx: pd.Index, facility_id: str, kind_col: str | None) -> pd.DataFrame:
+    """Receptors within each ring of each facility, in all and per receptor kind."""
+    rec = receptors.reset_index(drop=True).copy()
+    rec["_rid"] = [f"r{i:09d}" for i in range(len(rec))]
+    fac = facilities[[facility_id, facilities.geometry.name]] if facility_id in facilities.columns else \
+        facilities[[facilities.geometry.name]].assign(**{facility_id: facilities.index.astype(str)})
+    rm = exposure_matrix(fac, rec, rings, facility_id=facility_id, community_id="_rid")
+    fpos = positions(idx, rm["facility_id"], "facility")
+    rpos = positions(pd.Index(rec["_rid"]), rm["community_id"], "receptor")
+    dist = rm["distance_m"].to_numpy()
+    n = len(idx)
+    out = pd.DataFrame(index=idx)
+    kinds = rec[kind_col].astype(str).to_numpy() if kind_col and kind_col in rec.columns else None
+    for d in rings:
+        out[f"receptors_within_{int(d)}"] = np.bincount(fpos[dist <= d], minlength=n).astype(int)
+    if kinds is not None:
+        mk = kinds[rpos]
+        for k in sorted(set(kinds)):
+            for d in rings:
+                sel = (mk == k) & (dist <= d)
+                out[f"receptors_{k}_within_{int(d)}"] = np.bincount(fpos[sel], minlength=n).astype(int)
+    return out
 
 
-def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings_m: Sequence[float], *,
+def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings_m: Rings, *,
                       facilities: gpd.GeoDataFrame, receptors: gpd.GeoDataFrame | None = None,
                       population: str = "population", households: str = "households",
-                      population_method: str | None = None, community_id: str = "community_id",
-                      facility_id: str = "facility_id") -> pd.DataFrame:
+                      population_method: str | None = None, population_raster: str | None = None,
+                      receptor_kind: str | None = "kind", community_id: str = "community_id",
+                      facility_id: str = "facility_id", wind: WindRose | None = None) -> pd.DataFrame:
     """Per facility: people, households, villages and sensitive receptors within each ring distance.
 
     ``population_method`` is ``'point'`` (a village counts whole when its point is within d; the default for
-    point villages) or ``'areal'`` (a village polygon counts by the share of its area within d; the default
-    for polygons). The method is recorded in ``.attrs['population_method']``. Unknown populations are left
-    out of the sums and counted in ``pop_unknown_within_<d>``.
+    point villages), ``'areal'`` (a village polygon counts by the share of its area within d; the default
+    for polygons) or ``'raster'`` (the sum of a gridded population raster ``population_raster`` over the
+    disc within d of the facility, cells weighted by the fraction inside; households are then unknown).
+    The method is named in the column ``population_method`` and in ``.attrs['population_method']``.
+    Unknown populations are left out of the sums and counted in ``pop_unknown_within_<d>``. Receptors are
+    counted in all (``receptors_within_<d>``) and per ``receptor_kind`` (``receptors_school_within_<d>``...).
+    With a ``wind`` rose, ``pop_wind_within_<d>`` weights each village's people by how often the wind blows
+    from the facility towards it.
     """
-    rings = check_rings(rings_m)
+    rings = union_rings(rings_m)
     fid = check_ids(facilities, facility_id, "facilities")
     cid = check_ids(communities, community_id, "communities")
     idx = pd.Index(fid, name=facility_id)
     if population_method is None:
-        kinds = set(communities.geom_type.dropna().unique())
-        population_method = "areal" if kinds and kinds <= {"Polygon", "MultiPolygon"} else "point"
-    if population_method not in ("point", "areal"):
-        raise ValueError(f"population_method must be 'point' or 'areal', got {population_method!r}")
+        population_method = "raster" if population_raster is not None else default_method(communities)
+    if population_method not in POPULATION_METHODS:
+        raise GeoError(f"population_method must be one of {', '.join(POPULATION_METHODS)}, "
+                       f"got {population_method!r}")
+    if population_method == "raster" and population_raster is None:
+        raise GeoError("population_method 'raster' needs population_raster (a gridded population GeoTIFF)")
     attrs = communities.set_index(pd.Index(cid))
     pop = pd.to_numeric(attrs[population], errors="coerce") if population in attrs else \
         pd.Series(np.nan, index=attrs.index)
     hh = pd.to_numeric(attrs[households], errors="coerce") if households in attrs else \
         pd.Series(np.nan, index=attrs.index)
-    m = matrix.reset_index(drop=True)
-    cpos = _positions(pd.Index(cid), m["community_id"], "community")
-    fpos = _positions(idx, m["facility_id"], "facility")
-    mpop = pop.to_numpy(dtype=float)[cpos]
-    mhh = hh.to_numpy(dtype=float)[cpos]
+    m = matrix
+    cpos = positions(pd.Index(cid), m["community_id"], "community")
+    fpos = positions(idx, m["facility_id"], "facility")
+    pop_v, hh_v = pop.to_numpy(dtype=float), hh.to_numpy(dtype=float)
+    unknown = np.isnan(pop_v)[cpos]
+    pop0, hh0 = np.nan_to_num(pop_v), np.nan_to_num(hh_v)
     dist = m["distance_m"].to_numpy(dtype=float)
+    ww = wind_weights(m["bearing_deg"].to_numpy(dtype=float), wind) if wind is not None else None
+    fac_by_id = facilities.set_index(pd.Index(fid)) if population_method in ("areal", "raster") else None
     out = pd.DataFrame(index=idx)
-    n = len(idx)
-    for d in rings:
+    n, k = len(idx), len(rings)
+    if population_method == "point":
+        # one bincount per quantity over (facility, band), then running sums: every ring in one pass
+        key = _band_key(fpos, _band_index(dist, rings), k)
+        pop_c = _cumulative(key, n, k, pop0[cpos])
+        hh_c = _cumulative(key, n, k, hh0[cpos])
+        wind_c = _cumulative(key, n, k, pop0[cpos] * ww) if ww is not None else None
+        vil_c = _cumulative(key, n, k)
+        unk_c = _cumulative(key[unknown], n, k)
+        for j, d in enumerate(rings):
+            tag = int(d)
+            out[f"pop_within_{tag}"] = np.round(pop_c[:, j], 6)
+            out[f"hh_within_{tag}"] = np.round(hh_c[:, j], 6)
+            if wind_c is not None:
+                out[f"pop_wind_within_{tag}"] = np.round(wind_c[:, j], 6)
+            out[f"villages_within_{tag}"] = vil_c[:, j].astype(int)
+            out[f"pop_unknown_within_{tag}"] = unk_c[:, j].astype(int)
+    for d in rings if population_method != "point" else []:
         inside = dist <= d
-        weight = inside.astype(float)
-        if population_method == "areal" and len(m):
-            weight = _areal_shares(facilities, communities, m, fid, cid, d)
-            inside = weight > 0
         tag = int(d)
-        out[f"pop_within_{tag}"] = np.round(np.bincount(fpos, weights=np.nan_to_num(mpop) * weight, minlength=n), 6)
-        out[f"hh_within_{tag}"] = np.round(np.bincount(fpos, weights=np.nan_to_num(mhh) * weight, minlength=n), 6)
+        if population_method == "raster":
+            out[f"pop_within_{tag}"] = raster_population(population_raster, fac_by_id, d).reindex(idx).to_numpy()
+            out[f"hh_within_{tag}"] = np.nan
+        else:
+            weight = areal_shares(fac_by_id.geometry.to_numpy()[fpos], attrs.geometry.to_numpy()[cpos], d) \
+                if len(m) else np.zeros(0)
+            inside = weight > 0
+            out[f"pop_within_{tag}"] = np.round(np.bincount(fpos, weights=pop0[cpos] * weight, minlength=n), 6)
+            out[f"hh_within_{tag}"] = np.round(np.bincount(fpos, weights=hh0[cpos] * weight, minlength=n), 6)
+            if ww is not None:
+                out[f"pop_wind_within_{tag}"] = np.round(
+                    np.bincount(fpos, weights=pop0[cpos] * weight * ww, minlength=n), 6)
         out[f"villages_within_{tag}"] = np.bincount(fpos[inside], minlength=n).astype(int)
-        out[f"pop_unknown_within_{tag}"] = np.bincount(fpos[inside & np.isnan(mpop)], minlength=n).astype(int)
+        out[f"pop_unknown_within_{tag}"] = np.bincount(fpos[inside & unknown], minlength=n).astype(int)
     if receptors is not None and len(receptors):
-        rec = receptors.copy()
-        rec["_rid"] = [f"r{i}" for i in range(len(rec))]
-        rm = exposure_matrix(facilities, rec, rings, facility_id=facility_id, community_id="_rid")
-        for d in rings:
-            c = rm.loc[rm["distance_m"] <= d].groupby("facility_id").size()
-            out[f"receptors_within_{int(d)}"] = c.reindex(idx, fill_value=0).astype(int)
+        rc = _receptor_counts(facilities, receptors, rings, idx, facility_id, receptor_kind)
+        for c in rc.columns:
+            out[c] = rc[c].to_numpy()
     else:
         for d in rings:
             out[f"receptors_within_{int(d)}"] = 0
-    near = nearest(communities, facilities, facility_id=community_id, community_id=facility_id)
-    out["nearest_community_m"] = near["nearest_facility_m"].reindex(idx)
+    ccode, cids = _matrix_codes(m["community_id"])
+
+    def far(rows: np.ndarray) -> pd.DataFrame:
+        return nearest(communities, facilities.iloc[rows], facility_id=community_id, community_id=facility_id)
+
+    _, out["nearest_community_m"] = _nearest(fpos, ccode, cids, dist, idx, far, _covered_m(rings_m))
+    out["population_method"] = population_method
     out.attrs["population_method"] = population_method
     return out

@@ -2,118 +2,85 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from ._validate import check_ids, check_rings, check_same_crs
+from ._validate import check_ids, check_same_crs
+from .pairs import Targets
+from .parallel import DEFAULT_CHUNK, run_pairs
+from .ringspec import ring_spec
 
-__all__ = ["exposure_matrix", "nearest"]
+__all__ = ["exposure_matrix", "nearest", "MATRIX_COLUMNS"]
 
 MATRIX_COLUMNS = ["facility_id", "community_id", "distance_m", "ring_m", "bearing_deg"]
 
-
-def _bearing_deg(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
-    """Degrees clockwise from grid north, in [0, 360)."""
-    b = np.degrees(np.arctan2(dx, dy)) % 360.0
-    return np.where(np.isclose(b, 360.0), 0.0, b)
+Rings = Sequence[float] | Mapping[str, Sequence[float]]
 
 
-def _point_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """x and y of single points; NaN for every other geometry."""
-    is_pt = shapely.get_type_id(geoms) == 0
-    x = np.full(len(geoms), np.nan)
-    y = np.full(len(geoms), np.nan)
-    if is_pt.any():
-        x[is_pt] = shapely.get_x(geoms[is_pt])
-        y[is_pt] = shapely.get_y(geoms[is_pt])
-    return x, y
+def _id_order(gdf: gpd.GeoDataFrame, id_col: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The ids sorted, and the row order that sorts them."""
+    ids = check_ids(gdf, id_col, name)
+    order = np.argsort(ids, kind="stable")
+    return ids[order], order
 
 
-def _distance_and_direction(fgeom: np.ndarray, cgeom: np.ndarray, fi: np.ndarray,
-                            ci: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distance of each pair, and the vector from the facility's nearest point to the community.
-
-    Point-to-point pairs (most of them) are done with coordinate arithmetic; pairs involving a polygon or
-    line use GEOS distance and shortest lines (the vector joins centroids when the geometries touch).
-    """
-    fx, fy = _point_xy(fgeom)
-    cx, cy = _point_xy(cgeom)
-    dx = cx[ci] - fx[fi]
-    dy = cy[ci] - fy[fi]
-    dist = np.hypot(dx, dy)
-    other = np.isnan(dist)
-    if other.any():
-        fo, co = fgeom[fi[other]], cgeom[ci[other]]
-        d = shapely.distance(fo, co)
-        lines = shapely.shortest_line(fo, co)
-        coords = shapely.get_coordinates(lines).reshape(-1, 2, 2)
-        ox = coords[:, 1, 0] - coords[:, 0, 0]
-        oy = coords[:, 1, 1] - coords[:, 0, 1]
-        touching = d == 0
-        if touching.any():
-            a = shapely.get_coordinates(shapely.centroid(fo[touching]))
-            b = shapely.get_coordinates(shapely.centroid(co[touching]))
-            ox[touching] = b[:, 0] - a[:, 0]
-            oy[touching] = b[:, 1] - a[:, 1]
-        dist[other], dx[other], dy[other] = d, ox, oy
-    return dist, dx, dy
+def id_column(codes: np.ndarray, sorted_ids: np.ndarray) -> pd.Categorical:
+    """Ids as a Categorical over the sorted ids: integer codes, no string per row, sorts like the strings."""
+    return pd.Categorical.from_codes(codes, categories=pd.Index(sorted_ids, dtype=object).astype(str))
 
 
-def _rank(ids: np.ndarray) -> np.ndarray:
-    """Position of each id in sorted order."""
-    r = np.empty(len(ids), dtype=np.int64)
-    r[np.argsort(ids, kind="stable")] = np.arange(len(ids))
-    return r
-
-
-def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, rings_m: Sequence[float], *,
-                    facility_id: str = "facility_id", community_id: str = "community_id") -> pd.DataFrame:
-    """Every facility x community pair closer than the largest ring distance.
+def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, rings_m: Rings, *,
+                    facility_id: str = "facility_id", community_id: str = "community_id", kind_col: str = "kind",
+                    workers: int | None = None, scheduler: Any = None, chunk: int = DEFAULT_CHUNK) -> pd.DataFrame:
+    """Every facility x community pair closer than the largest ring distance (of the facility's kind).
 
     Distances are geometry to geometry (to a mine's polygon edge, 0 when a village lies inside it), found with
-    a shapely STRtree ``dwithin`` query and computed vectorised.
+    a shapely STRtree query and computed vectorised, chunk by chunk over the facilities.
+
+    Parameters
+    ----------
+    rings_m
+        Ring distances in metres: one ascending list for every facility, or a mapping from facility kind
+        (the ``kind_col`` value, e.g. ``'factory'``, ``'mine'``) to its own list, with an optional
+        ``'default'`` entry for the other kinds. Quarries can so be given wider rings than factories.
+    workers, scheduler
+        Backend (see :mod:`geo.parallel`): ``workers=N`` runs dask-geopandas partitions on N threads,
+        ``scheduler`` a dask cluster address or ``distributed.Client``. Results are identical to the serial run.
 
     Returns
     -------
     DataFrame
-        ``facility_id, community_id, distance_m, ring_m, bearing_deg`` sorted by facility and community id.
-        ``ring_m`` is the smallest ring distance containing the pair; ``bearing_deg`` is the direction from
-        the facility (its nearest point to the community) to the community, clockwise from grid north.
+        ``facility_id, community_id, distance_m, ring_m, bearing_deg`` sorted by facility and community id
+        (plus ``kind`` when rings are given per kind). The id columns are Categoricals of the sorted ids
+        (compare, group and write them like strings). ``ring_m`` is the smallest ring distance of the
+        facility's kind containing the pair; ``bearing_deg`` is the direction from the facility (its nearest
+        point to the community) to the community, clockwise from grid north.
     """
     check_same_crs((facilities, "facilities"), (communities, "communities"))
-    rings = check_rings(rings_m)
-    fid = check_ids(facilities, facility_id, "facilities")
-    cid = check_ids(communities, community_id, "communities")
-    fgeom = np.asarray(facilities.geometry.array, dtype=object)
-    cgeom = np.asarray(communities.geometry.array, dtype=object)
-    if len(fgeom) == 0 or len(cgeom) == 0:
-        return pd.DataFrame({c: pd.Series(dtype=t) for c, t in zip(
-            MATRIX_COLUMNS, [object, object, float, int, float])})
-    tree = shapely.STRtree(cgeom)
-    # query a millimetre further: a pair at 5000.0004 m reports (rounded) as 5000.0 and belongs in the ring
-    fi, ci = tree.query(fgeom, predicate="dwithin", distance=float(rings[-1]) + 0.001)
-    dist, dx, dy = _distance_and_direction(fgeom, cgeom, fi, ci)
-    # distances are reported to the millimetre, and rings are decided on the reported value so that every
-    # table agrees with `distance_m <= ring`
-    dist = np.round(dist, 3)
-    ring_idx = np.searchsorted(rings, dist, side="left")
-    keep = ring_idx < len(rings)
-    fi, ci, dist, ring_idx, dx, dy = fi[keep], ci[keep], dist[keep], ring_idx[keep], dx[keep], dy[keep]
-    bearing = _bearing_deg(dx, dy)
-    # sort by (facility id, community id) through integer ranks: sorting millions of strings is slow
-    order = np.lexsort((_rank(cid)[ci], _rank(fid)[fi]))
-    fi, ci = fi[order], ci[order]
-    return pd.DataFrame({
-        "facility_id": fid[fi],
-        "community_id": cid[ci],
-        "distance_m": dist[order],
-        "ring_m": rings[ring_idx[order]].astype(int),
-        "bearing_deg": np.round(bearing[order], 2),
-    })
+    spec = ring_spec(rings_m, facilities, kind_col=kind_col)
+    fid, forder = _id_order(facilities, facility_id, "facilities")
+    cid, corder = _id_order(communities, community_id, "communities")
+    fgeom = np.asarray(facilities.geometry.array, dtype=object)[forder]
+    cgeom = np.asarray(communities.geometry.array, dtype=object)[corder]
+    kind_code = spec.kind_code[forder]
+    res = run_pairs(fgeom, kind_code, Targets.of(cgeom), spec, crs=facilities.crs, workers=workers,
+                    scheduler=scheduler, chunk=chunk)
+    out = pd.DataFrame({
+        "facility_id": id_column(res["fi"], fid),
+        "community_id": id_column(res["ci"], cid),
+        "distance_m": res["distance_m"],
+        "ring_m": res["ring_m"],
+        "bearing_deg": res["bearing_deg"],
+    }, copy=False)  # copying would stack the float columns into one block: seconds at national scale
+    if spec.per_kind:
+        kinds = facilities[kind_col].astype(str).to_numpy()[forder]
+        out["kind"] = pd.Categorical(kinds[res["fi"]]) if len(out) else pd.Categorical([])
+    return out
 
 
 def nearest(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, facility_id: str = "facility_id",
@@ -138,8 +105,17 @@ def nearest(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, faci
     tree = shapely.STRtree(fgeom)
     ci, fi = tree.query_nearest(cgeom, all_matches=True, return_distance=False)
     dist = shapely.distance(cgeom[ci], fgeom[fi])
-    pairs = pd.DataFrame({"c": ci, "f": fid[fi], "d": dist}).sort_values(["c", "d", "f"], kind="stable")
-    first = pairs.drop_duplicates("c", keep="first")
-    out.iloc[first["c"].to_numpy(), 0] = first["f"].to_numpy()
-    out.iloc[first["c"].to_numpy(), 1] = np.round(first["d"].to_numpy(), 3)
+    frank = np.empty(len(fid), dtype=np.int64)
+    frank[np.argsort(fid, kind="stable")] = np.arange(len(fid))
+    # ties (equal distance) go to the smallest facility id: order by community, distance, facility id rank
+    order = np.lexsort((frank[fi], dist, ci))
+    ci, fi, dist = ci[order], fi[order], dist[order]
+    first = np.ones(len(ci), dtype=bool)
+    first[1:] = ci[1:] != ci[:-1]
+    ids = np.full(len(cid), None, dtype=object)
+    ids[ci[first]] = fid[fi[first]]
+    out["nearest_facility_id"] = pd.Series(ids, index=out.index, dtype=object)
+    d = np.full(len(cid), np.nan)
+    d[ci[first]] = np.round(dist[first], 3)
+    out["nearest_facility_m"] = d
     return out

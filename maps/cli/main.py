@@ -7,10 +7,14 @@ from typing import Annotated
 import typer
 
 from .assess import assess
+from .buffer_cmd import buffer
+from .compare_cmd import compare
 from .criteria_cmd import app as criteria_app
 from .evidence_cmd import app as evidence_app
 from .explain import explain
+from .export_cmd import app as export_app
 from .layers_cmd import app as layers_app
+from .report_cmd import report
 
 app = typer.Typer(
     name="ecotown",
@@ -22,9 +26,13 @@ app = typer.Typer(
 )
 app.command("assess")(assess)
 app.command("explain")(explain)
+app.command("buffer")(buffer)
+app.command("report")(report)
+app.command("compare")(compare)
 app.add_typer(layers_app, name="layers")
 app.add_typer(criteria_app, name="criteria")
 app.add_typer(evidence_app, name="evidence")
+app.add_typer(export_app, name="export")
 
 
 def _version(value: bool) -> None:

@@ -1,0 +1,108 @@
+"""Running the pair kernel over chunks of facilities: serially, or with dask-geopandas on threads or a cluster.
+
+Every backend runs the same kernel (:func:`geo.pairs.chunk_pairs`) on consecutive facility positions and
+concatenates the chunks in order, so the results are identical whatever the backend or the number of workers.
+
+* ``workers=None`` or ``1`` and no scheduler: one process, one thread.
+* ``workers=N``: a dask-geopandas frame of the facilities in ``N * 4`` partitions computed by dask's threaded
+  scheduler with ``N`` threads (GEOS releases the GIL in the tree queries and distance calls).
+* ``scheduler='tcp://host:8786'`` (or a ``distributed.Client``): the same frame computed on that dask cluster;
+  the communities travel once to each worker as a delayed object.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .errors import GeoError
+from .pairs import MATRIX_DTYPES, FacilityChunk, Targets, chunk_bounds, chunk_pairs
+from .ringspec import RingSpec
+
+__all__ = ["run_pairs", "DEFAULT_CHUNK"]
+
+#: facilities per chunk in the serial backend: small enough to keep the candidate arrays near 2 million rows
+DEFAULT_CHUNK = 8192
+
+_TREE_CACHE: dict[int, Any] = {}
+
+
+def _empty() -> dict[str, np.ndarray]:
+    return {k: np.zeros(0, dtype=t) for k, t in MATRIX_DTYPES.items()}
+
+
+def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    if not parts:
+        return _empty()
+    out = {}
+    for k, t in MATRIX_DTYPES.items():  # column by column, freeing each column's chunks as it goes
+        out[k] = np.concatenate([p.pop(k) for p in parts]).astype(t, copy=False)
+    return out
+
+
+def _serial(fgeom: np.ndarray, kind_code: np.ndarray, targets: Targets, spec: RingSpec,
+            chunk: int) -> dict[str, np.ndarray]:
+    tree = targets.tree()
+    parts = [chunk_pairs(FacilityChunk(s, fgeom[s:e], kind_code[s:e]), targets, tree, spec)
+             for s, e in chunk_bounds(len(fgeom), chunk)]
+    return _concat(parts)
+
+
+def _partition(part: gpd.GeoDataFrame, targets: Targets, spec: RingSpec) -> pd.DataFrame:
+    """dask-geopandas partition -> matrix columns (a tree per worker process, built once per target set)."""
+    if len(part) == 0:
+        return pd.DataFrame(_empty())
+    pos = part["_pos"].to_numpy()
+    if (np.diff(pos) != 1).any():  # partitions are consecutive slices of the id-ordered facilities
+        raise GeoError("internal: a facility partition is not a consecutive range of positions")
+    key = id(targets)
+    tree = _TREE_CACHE.get(key)
+    if tree is None:
+        _TREE_CACHE.clear()
+        tree = _TREE_CACHE[key] = targets.tree()
+    geoms = np.asarray(part.geometry.array, dtype=object)
+    res = chunk_pairs(FacilityChunk(int(pos[0]), geoms, part["_kind"].to_numpy()), targets, tree, spec)
+    return pd.DataFrame(res)
+
+
+def _dask(fgeom: np.ndarray, kind_code: np.ndarray, targets: Targets, spec: RingSpec, crs: Any, *,
+          workers: int | None, scheduler: Any) -> dict[str, np.ndarray]:
+    import dask
+    import dask_geopandas
+
+    n_workers = workers or 1
+    gdf = gpd.GeoDataFrame({"_pos": np.arange(len(fgeom)), "_kind": kind_code}, geometry=fgeom, crs=crs)
+    nparts = max(1, min(len(gdf), n_workers * 4 if scheduler is None else max(n_workers, 8) * 4))
+    ddf = dask_geopandas.from_geopandas(gdf, npartitions=nparts, sort=False)
+    meta = pd.DataFrame(_empty())
+    if scheduler is None:
+        out = ddf.map_partitions(_partition, targets, spec, meta=meta, align_dataframes=False)
+        df = out.compute(scheduler="threads", num_workers=n_workers)
+    else:
+        from distributed import Client
+
+        client = scheduler if isinstance(scheduler, Client) else Client(scheduler)
+        try:
+            tgt = client.scatter(targets, broadcast=True)
+            out = ddf.map_partitions(_partition, tgt, spec, meta=meta, align_dataframes=False)
+            df = client.compute(out).result()
+        finally:
+            if client is not scheduler:
+                client.close()
+    return {k: df[k].to_numpy().astype(t, copy=False) for k, t in MATRIX_DTYPES.items()}
+
+
+def run_pairs(fgeom: np.ndarray, kind_code: np.ndarray, targets: Targets, spec: RingSpec, *, crs: Any = None,
+              workers: int | None = None, scheduler: Any = None,
+              chunk: int = DEFAULT_CHUNK) -> dict[str, np.ndarray]:
+    """All pairs of the id-ordered facilities ``fgeom`` with ``targets``, in (facility, target) order."""
+    if workers is not None and workers < 1:
+        raise GeoError(f"workers must be 1 or more, got {workers}")
+    if len(fgeom) == 0 or len(targets.geom) == 0:
+        return _empty()
+    if scheduler is None and (workers is None or workers == 1):
+        return _serial(fgeom, kind_code, targets, spec, chunk)
+    return _dask(fgeom, kind_code, targets, spec, crs, workers=workers, scheduler=scheduler)
