@@ -312,14 +312,14 @@ def to_svg(fig: Figure) -> str:
     """The figure as SVG text (glyphs as paths, no date, stable ids)."""
     buf = io.StringIO()
     with plt.rc_context(_style()):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None})
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.1)
     return buf.getvalue()
 
 
 def save_png(fig: Figure, path, dpi: int = 150):
     """Save the figure as PNG (to a path or a binary file object) without a creation date."""
     with plt.rc_context(_style()):
-        fig.savefig(path, format="png", dpi=dpi, metadata={"Software": None})
+        fig.savefig(path, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1)
     return path
 
 
