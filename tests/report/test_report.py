@@ -211,3 +211,20 @@ def test_report_usage_errors(two_years, tmp_path):
     bad.write_text("{}", encoding="utf-8")
     r = CliRunner().invoke(app, ["report", "--rerun", str(bad)])
     assert r.exit_code == 6 and "not a report manifest" in r.output
+
+
+def test_atlas_has_one_page_per_facility_with_its_thai_gap(two_years):
+    out = two_years["root"] / "out" / "atlas"
+    r = CliRunner().invoke(app, ["report", "--catalog", str(two_years["cat2026"]), "--year", "2026", "--out",
+                                 str(out), "--format", "html", "--atlas", "--quiet"])
+    assert r.exit_code == 0, r.output
+    html = (out / "report-2026-th.html").read_text(encoding="utf-8")
+    a = two_years["a2026"]
+    ids = re.findall(r'<section class="atlas" id="atlas-([^"]+)"', html)
+    assert sorted(ids) == sorted(map(str, a.facilities.index))
+    below5 = a.facilities[a.facilities["level"] < 5]
+    fid = str(below5.index[0])
+    section = html.split(f'id="atlas-{fid}"', 1)[1].split("</section>", 1)[0]
+    assert "เพื่อให้ถึงระดับ" in section  # the Thai gap, not the English one
+    assert section.count("<tr>") >= len(a.edition.for_subject(below5.loc[fid, "kind"]))
+    assert f'alt="{fid}"' in section  # the facility's own map excerpt
