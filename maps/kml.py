@@ -20,14 +20,13 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from criteria import Assessment
 
 from .errors import MapsError, TemplateError
-from .style import level_colors, load_styles
+from .style import load_yaml_settings, level_colors, load_styles
 
 __all__ = ["KML_NS", "KML_SETTINGS", "kml_color", "kml_document", "kml_bytes", "kmz_bytes", "write_kml",
            "export_kml", "load_kml_settings"]
@@ -41,13 +40,7 @@ _ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 
 @lru_cache(maxsize=2)
 def load_kml_settings(path: Path = KML_SETTINGS) -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise TemplateError(f"cannot read KML settings {path}: {e}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("folders"), dict):
-        raise TemplateError(f"{path}: KML settings must be a mapping with a 'folders' mapping")
-    return data
+    return load_yaml_settings(path, "KML settings", required="folders", error=TemplateError)
 
 
 def kml_color(color: str, opacity: float = 1.0) -> str:

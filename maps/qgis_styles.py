@@ -20,13 +20,12 @@ from typing import Any
 import jinja2
 import pandas as pd
 import pyogrio
-import yaml
 
 from criteria import Assessment
 
 from .errors import MapsError, TemplateError
 from .outputs import DETERMINISTIC_DATE
-from .style import level_colors, load_styles
+from .style import load_yaml_settings, level_colors, load_styles
 
 __all__ = ["QGIS_DIR", "LayerStyle", "load_qgis_settings", "qgis_color", "layer_styles", "add_layer_styles",
            "STYLES_TABLE"]
@@ -46,13 +45,7 @@ class LayerStyle:
 
 @lru_cache(maxsize=2)
 def load_qgis_settings(path: Path = QGIS_DIR / "qgis.yaml") -> dict[str, Any]:
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as e:
-        raise TemplateError(f"cannot read QGIS style settings {path}: {e}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("layers"), dict):
-        raise TemplateError(f"{path}: QGIS style settings must be a mapping with a 'layers' mapping")
-    return data
+    return load_yaml_settings(path, "QGIS style settings", required="layers", error=TemplateError)
 
 
 @lru_cache(maxsize=1)

@@ -10,20 +10,31 @@ import yaml
 
 from .errors import MapsError
 
-__all__ = ["load_styles", "STYLES_PATH", "level_colors"]
+__all__ = ["load_styles", "load_yaml_settings", "STYLES_PATH", "level_colors"]
 
 STYLES_PATH = Path(__file__).resolve().parent / "styles.yaml"
 
 
-@lru_cache(maxsize=4)
-def load_styles(path: Path = STYLES_PATH) -> dict[str, Any]:
+def load_yaml_settings(path: Path, what: str, *, required: str | None = None,
+                       error: type[MapsError] = MapsError) -> dict[str, Any]:
+    """A settings file of the maps package (styles, KML, QGIS) as a mapping; a plain error naming it otherwise.
+
+    ``required`` names a key that must hold a mapping.
+    """
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
-        raise MapsError(f"cannot read map styles {path}: {e}") from None
+        raise error(f"cannot read {what} {path}: {e}") from None
     if not isinstance(data, dict):
-        raise MapsError(f"{path}: map styles must be a YAML mapping")
+        raise error(f"{path}: {what} must be a YAML mapping")
+    if required and not isinstance(data.get(required), dict):
+        raise error(f"{path}: {what} must be a mapping with a '{required}' mapping")
     return data
+
+
+@lru_cache(maxsize=4)
+def load_styles(path: Path = STYLES_PATH) -> dict[str, Any]:
+    return load_yaml_settings(path, "map styles")
 
 
 def level_colors(edition: Any, styles: dict[str, Any] | None = None) -> dict[int, str]:
