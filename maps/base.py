@@ -13,6 +13,7 @@ import pandas as pd
 from criteria import Assessment
 
 from .offline import escape_text as esc
+from .plugins import RawHtml
 from .style import level_colors, load_styles
 
 __all__ = ["WGS84", "base_map", "add_boundary", "add_context", "popup_html", "fmt_value", "title_box",
@@ -147,7 +148,7 @@ def popup_html(title: str, subtitle: str, rows: list[tuple[str, str]], *, badge:
     return "".join(parts)
 
 
-def title_box(a: Assessment, heading: str) -> folium.Element:
+def title_box(a: Assessment, heading: str) -> RawHtml:
     t = a.town
     colors = level_colors(a.edition)
     lvl = int(t["level"])
@@ -161,11 +162,11 @@ def title_box(a: Assessment, heading: str) -> folium.Element:
         f"{lvl} {esc(t.get('level_name_en', ''))}</span> {esc(t.get('level_name_th', ''))}</div>"
         f'<div style="font-size:11px;color:#555">{esc(a.edition.title_en)} [{esc(a.edition.id)}]</div>'
         "</div>")
-    return folium.Element(html)
+    return RawHtml(html)
 
 
 def legend_box(title: str, entries: list[tuple[str, str, str]], *, position: str = "bottom:24px;right:10px"
-               ) -> folium.Element:
+               ) -> RawHtml:
     """A legend; entries are (shape 'circle'|'square'|'line'|'ring', colour, label)."""
     items = []
     for shape, color, label in entries:
@@ -189,7 +190,7 @@ def legend_box(title: str, entries: list[tuple[str, str, str]], *, position: str
             "max-height:calc(100vh - 60px);overflow-y:auto;"
             "font-family:'Noto Sans Thai','Loma','Sarabun',sans-serif;box-shadow:0 1px 4px rgba(0,0,0,.3)\">"
             f'<div style="font-weight:bold;margin-bottom:3px">{esc(title)}</div>' + "".join(items) + "</div>")
-    return folium.Element(html)
+    return RawHtml(html)
 
 
 # --------------------------------------------------------------------------- shared parts of the engine maps

@@ -64,13 +64,13 @@ def _png(path: str, mtime: float, colors: tuple[tuple[int, str], ...], max_px: i
         tr, w, h = calculate_default_transform(ds.crs, dst_crs, ds.width, ds.height, *ds.bounds)
         scale = max(w, h) / max_px if max(w, h) > max_px else 1.0
         w2, h2 = max(1, int(round(w / scale))), max(1, int(round(h / scale)))
-        tr2 = tr * tr.scale(w / w2, h / h2)
+        tr2 = tr @ tr.scale(w / w2, h / h2)
         nodata = ds.nodata if ds.nodata is not None else 0
         dst = np.full((h2, w2), nodata, dtype=ds.dtypes[0])
         reproject(rasterio.band(ds, 1), dst, src_transform=ds.transform, src_crs=ds.crs, dst_transform=tr2,
                   dst_crs=dst_crs, resampling=Resampling.mode, src_nodata=nodata, dst_nodata=nodata)
-        left, top = tr2 * (0, 0)
-        right, bottom = tr2 * (w2, h2)
+        left, top = tr2 @ (0, 0)
+        right, bottom = tr2 @ (w2, h2)
         west, south, east, north = transform_bounds(dst_crs, "EPSG:4326", left, bottom, right, top)
     rgba = np.zeros((h2, w2, 4), dtype=np.uint8)
     for value, color in colors:

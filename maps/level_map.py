@@ -11,45 +11,20 @@ from __future__ import annotations
 from typing import Any
 
 import folium
+import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from criteria import Assessment
 
-from .base import context_groups, engine_base_map, engine_payload, fmt_value, legend_box, title_box
-from .features import StyleTable, indicator_tables, lonlat, point_ll, radius_by, round_geojson, search_key, text
-from .plugins import attach_engine, payload_bytes
+from .base import context_groups, engine_base_map, engine_payload, legend_box, title_box
+from .features import (StyleTable, encode, indicator_columns, num_column, radius_by, str_column, style_column,
+                       subject_columns)
+from .plugins import attach_engine, engine_data, payload_bytes
 from .simplify import Plan, make_plan
 from .style import level_colors, load_styles
 
 __all__ = ["level_map", "level_plan"]
-
-
-def _badge(r: pd.Series, colors: dict[int, str]) -> list[str]:
-    lvl = int(r["level"])
-    return [f"Level {lvl} {text(r.get('level_name_en'))} / ระดับ {lvl} {text(r.get('level_name_th'))}", colors[lvl]]
-
-
-def _facility_rows(a: Assessment, fid: str, r: pd.Series) -> list[list[str]]:
-    rows = [["id", fid], ["kind / ประเภท", f"{text(r['kind'])} - {text(r.get('category'))}"]]
-    reg = text(r.get("registry_no")) or text(r.get("licence_no"))
-    if reg:
-        rows.append(["registry no. / เลขทะเบียน", reg])
-    for d in a.rings_m:
-        rows.append([f"people within {d:,} m / ประชากรในรัศมี", fmt_value(r.get(f"pop_within_{d}"))])
-    rows.append(["nearest village / หมู่บ้านที่ใกล้ที่สุด", f"{fmt_value(r.get('nearest_community_m'))} m"])
-    rows.append([f"green land within {a.green_ring_m:,} m / พื้นที่สีเขียว",
-                 fmt_value(r.get(f"green_share_within_{a.green_ring_m}"), "share")])
-    return rows
-
-
-def _village_rows(a: Assessment, cid: str, r: pd.Series) -> list[list[str]]:
-    rows = [["id", cid], ["population / ประชากร", fmt_value(r.get("population"))],
-            ["households / ครัวเรือน", fmt_value(r.get("households"))]]
-    for d in a.rings_m:
-        rows.append([f"facilities within {d:,} m / สถานประกอบการในรัศมี", fmt_value(r.get(f"fac_within_{d}"))])
-    near = text(r.get("nearest_facility_id")) or "-"
-    rows.append(["nearest facility / ใกล้ที่สุด", f"{near} ({fmt_value(r.get('nearest_facility_m'))} m)"])
-    return rows
 
 
 def level_plan(a: Assessment) -> Plan:
@@ -59,78 +34,123 @@ def level_plan(a: Assessment) -> Plan:
     return make_plan(points=n_fac + len(a.communities) + n_rec, subjects=len(a.facilities) + len(a.communities))
 
 
+def _subject_fields(df: pd.DataFrame, colors: dict[int, str]) -> dict[str, list[Any]]:
+    """Fields every assessed subject has: name, level, level badge and colour, gap to the next level."""
+    lvl = pd.to_numeric(df["level"]).astype(int)
+    ls = lvl.astype(str)
+    badge = ("Level " + ls + " " + df["level_name_en"].fillna("").astype(str) + " / ระดับ " + ls + " "
+             + df["level_name_th"].fillna("").astype(str))
+    return {"name": encode(str_column(df["name"])), "lvl": lvl.tolist(), "badge": encode(badge.tolist()),
+            "color": encode(lvl.map(colors).tolist()), "gap": encode(str_column(df["gap_text"]))}
+
+
+def _facility_source(a: Assessment, df: gpd.GeoDataFrame, plan: Plan, colors: dict[int, str], sty: StyleTable,
+                     s: dict[str, Any], where: dict[str, tuple[int, int]] | None, *, mine: bool) -> dict[str, Any]:
+    src = subject_columns(df, decimals=plan.decimals, tolerance_m=plan.tolerance_m, shape="d")
+    f = src["f"]
+    f.update(_subject_fields(df, colors))
+    first, second = ("licence_no", "registry_no") if mine else ("registry_no", "licence_no")
+    reg = pd.Series(str_column(df[first]) if first in df else [""] * len(df), index=df.index)
+    if second in df:
+        reg = reg.where(reg != "", pd.Series(str_column(df[second]), index=df.index))
+    f["reg"] = reg.tolist()
+    f["kind"] = encode(str_column(df["kind"]))
+    f["category"] = encode(str_column(df["category"]) if "category" in df else [""] * len(df))
+    num = {}
+    for d in a.rings_m:
+        f[f"pop{d}"] = num_column(df.get(f"pop_within_{d}", pd.Series(np.nan, index=df.index)))
+        num[f"pop{d}"] = "n"
+    f["near_m"] = num_column(df["nearest_community_m"])
+    f["green"] = num_column(df.get(f"green_share_within_{a.green_ring_m}", pd.Series(np.nan, index=df.index)), 4)
+    num.update({"near_m": "n", "green": "%"})
+    if mine:
+        f["s"] = style_column(df["level"], lambda lv: sty(color=s["color"], weight=s["weight"],
+                                                          fillColor=colors[int(lv)], fillOpacity=s["fill_opacity"]))
+    else:
+        f["s"] = style_column(df["level"], lambda lv: sty(
+            radius=s["radius"], color=s["color"], weight=s["weight"], fillColor=colors[int(lv)],
+            fillOpacity=s["fill_opacity"], className="ecotown-factory"))
+    rows = [["id", "{id}"], ["kind / ประเภท", "{kind} - {category}"], ["registry no. / เลขทะเบียน", "{reg}", "reg"]]
+    rows += [[f"people within {d:,} m / ประชากรในรัศมี", f"{{pop{d}}}"] for d in a.rings_m]
+    rows += [["nearest village / หมู่บ้านที่ใกล้ที่สุด", "{near_m} m"],
+             [f"green land within {a.green_ring_m:,} m / พื้นที่สีเขียว", "{green}"]]
+    src.update({"num": num, "tip": "{name} ({id}) - level {lvl}", "lab": "{name} ({id}) {reg}",
+                "k": ["name", "id", "reg"],
+                "pop": {"title": "{name}", "sub": "mine / เหมือง {id}" if mine else "{kind} / โรงงาน {id}",
+                        "badge": ["{badge}", "color"], "rows": rows, "note": "{gap}"}})
+    _add_tables(src, df, where)
+    return src
+
+
+def _village_source(a: Assessment, plan: Plan, colors: dict[int, str], sty: StyleTable, s: dict[str, Any],
+                    where: dict[str, tuple[int, int]] | None) -> dict[str, Any]:
+    df = a.communities
+    src = subject_columns(df, decimals=plan.decimals, tolerance_m=0, shape="c")
+    f = src["f"]
+    f.update(_subject_fields(df, colors))
+    f["vno"] = str_column(df["village_no"]) if "village_no" in df else [""] * len(df)
+    f["rad"] = radius_by(df["population"], s["min_radius"], s["max_radius"]).astype(float).tolist()
+    f["popn"], f["hh"] = num_column(df["population"]), num_column(df.get("households", pd.Series(np.nan, index=df.index)))
+    num = {"popn": "n", "hh": "n", "near_m": "n"}
+    for d in a.rings_m:
+        f[f"fac{d}"] = num_column(df.get(f"fac_within_{d}", pd.Series(np.nan, index=df.index)))
+        num[f"fac{d}"] = "n"
+    near = pd.Series(str_column(df["nearest_facility_id"]), index=df.index)
+    f["near"] = encode(near.where(near != "", "-").tolist())
+    f["near_m"] = num_column(df["nearest_facility_m"])
+    f["s"] = style_column(df["level"], lambda lv: sty(
+        radius=s["min_radius"], color=s["color"], weight=s["weight"], fillColor=colors[int(lv)],
+        fillOpacity=s["fill_opacity"], className="ecotown-village"))
+    rows = [["id", "{id}"], ["population / ประชากร", "{popn}"], ["households / ครัวเรือน", "{hh}"]]
+    rows += [[f"facilities within {d:,} m / สถานประกอบการในรัศมี", f"{{fac{d}}}"] for d in a.rings_m]
+    rows += [["nearest facility / ใกล้ที่สุด", "{near} ({near_m} m)"]]
+    src.update({"num": num, "tip": "{name} ({id}) - level {lvl}", "lab": "{name} ({id})",
+                "k": ["name", "id", "vno"],
+                "pop": {"title": "{name}", "sub": "village / หมู่บ้าน {id}", "badge": ["{badge}", "color"],
+                        "rows": rows, "note": "{gap}"}})
+    _add_tables(src, df, where)
+    return src
+
+
+def _add_tables(src: dict[str, Any], df: pd.DataFrame, where: dict[str, tuple[int, int]] | None) -> None:
+    if where is None:
+        return
+    at = [where.get(str(i)) for i in df.index]
+    src["f"]["i0"] = [None if w is None else w[0] for w in at]
+    src["f"]["ic"] = [0 if w is None else w[1] for w in at]
+    src["pop"]["tbl"] = "ind"
+
+
 def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
     st = load_styles()
     colors = level_colors(a.edition, st)
     sty = StyleTable()
     dec, tol = plan.decimals, plan.tolerance_m
-    ids = [str(i) for i in a.facilities.index] + [str(i) for i in a.communities.index]
-    table_def, tables = ({}, {}) if plan.prune_tables else indicator_tables(a, ids)
-
-    def popup(title: str, sub: str, rows: list, r: pd.Series, sid: str) -> dict[str, Any]:
-        p: dict[str, Any] = {"title": title, "sub": sub, "rows": rows, "badge": _badge(r, colors),
-                             "note": text(r.get("gap_text"))}
-        if sid in tables:
-            p["tbl"] = ["ind", tables[sid]]
-        return p
+    table, where = None, None
+    if not plan.prune_tables:
+        ids = [str(i) for i in a.facilities.index] + [str(i) for i in a.communities.index]
+        table, where = indicator_columns(a, ids)
 
     groups = context_groups(a, sty, decimals=dec, tolerance_m=tol, canvas=plan.canvas_points,
                             boundary_fill=colors[int(a.town["level"])])
-
-    mines = a.facilities[a.facilities["kind"] == "mine"]
+    cols: dict[str, Any] = {}
+    is_mine = (a.facilities["kind"] == "mine").to_numpy()
+    mines, fac = a.facilities[is_mine], a.facilities[~is_mine]
     if len(mines):
-        s = st["mine"]
-        items = []
-        for fid, r in lonlat(mines, tol).iterrows():
-            fid = str(fid)
-            name = text(r["name"])
-            reg = text(r.get("licence_no")) or text(r.get("registry_no"))
-            items.append({"t": "g", "g": round_geojson(r.geometry, dec),
-                          "s": sty(color=s["color"], weight=s["weight"], fillColor=colors[int(r["level"])],
-                                   fillOpacity=s["fill_opacity"]),
-                          "tip": f"{name} ({fid}) - level {int(r['level'])}",
-                          "k": search_key(name, fid, reg), "lab": f"{name} ({fid}) {reg}".strip(),
-                          "p": popup(name, f"mine / เหมือง {fid}", _facility_rows(a, fid, r), r, fid)})
-        groups.append({"name": "Mines and quarries / เหมือง (by level)", "items": items})
-
-    s = st["village"]
-    com = lonlat(a.communities)
-    radii = radius_by(a.communities["population"], s["min_radius"], s["max_radius"])
-    items = []
-    for cid, r in com.iterrows():
-        cid_s = str(cid)
-        name = text(r["name"])
-        items.append({"t": "c", "ll": point_ll(r.geometry, dec),
-                      "s": sty(radius=float(radii.loc[cid]), color=s["color"], weight=s["weight"],
-                               fillColor=colors[int(r["level"])], fillOpacity=s["fill_opacity"],
-                               className="ecotown-village"),
-                      "tip": f"{name} ({cid_s}) - level {int(r['level'])}",
-                      "k": search_key(name, cid_s, r.get("village_no")), "lab": f"{name} ({cid_s})",
-                      "p": popup(name, f"village / หมู่บ้าน {cid_s}", _village_rows(a, cid_s, r), r, cid_s)})
-    groups.append({"name": "Villages / หมู่บ้าน (by level)", "items": items, "canvas": plan.canvas_points})
-
-    fac = a.facilities[(a.facilities["kind"] != "mine")]
+        cols["mines"] = _facility_source(a, mines, plan, colors, sty, st["mine"], where, mine=True)
+        groups.append({"name": "Mines and quarries / เหมือง (by level)", "src": "mines", "search": True})
+    cols["vil"] = _village_source(a, plan, colors, sty, st["village"], where)
+    groups.append({"name": "Villages / หมู่บ้าน (by level)", "src": "vil", "rad": "rad", "search": True,
+                   "canvas": plan.canvas_points})
     if len(fac):
-        s = st["factory"]
-        items = []
-        for fid, r in lonlat(fac, tol).iterrows():
-            fid = str(fid)
-            name = text(r["name"])
-            reg = text(r.get("registry_no"))
-            item = {"tip": f"{name} ({fid}) - level {int(r['level'])}", "k": search_key(name, fid, reg),
-                    "lab": f"{name} ({fid}) {reg}".strip(),
-                    "p": popup(name, f"{text(r['kind'])} / โรงงาน {fid}", _facility_rows(a, fid, r), r, fid)}
-            style = dict(color=s["color"], weight=s["weight"], fillColor=colors[int(r["level"])],
-                         fillOpacity=s["fill_opacity"], className="ecotown-factory")
-            if r.geometry.geom_type == "Point":
-                item.update({"t": "d", "ll": point_ll(r.geometry, dec), "s": sty(radius=s["radius"], **style)})
-            else:
-                item.update({"t": "g", "g": round_geojson(r.geometry, dec), "s": sty(**style)})
-            items.append(item)
-        groups.append({"name": "Factories / โรงงาน (by level)", "items": items, "canvas": plan.canvas_points})
-
-    return {"kind": "level", "groups": groups, "styles": sty.styles, "tables": {"ind": table_def},
-            "notes": list(plan.notes)}
+        cols["fac"] = _facility_source(a, fac, plan, colors, sty, st["factory"], where, mine=False)
+        groups.append({"name": "Factories / โรงงาน (by level)", "src": "fac", "search": True,
+                       "canvas": plan.canvas_points})
+    out = {"kind": "level", "groups": groups, "cols": cols, "styles": sty.styles, "tables": {},
+           "notes": list(plan.notes)}
+    if table is not None:
+        out["ind"] = table
+    return out
 
 
 def level_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
@@ -143,12 +163,12 @@ def level_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
     colors = level_colors(a.edition, st)
     plan = plan or level_plan(a)
     m, bounds = engine_base_map(a)
-    payload = _payload(a, plan)
-    if payload_bytes(payload) > plan.max_bytes * plan.payload_share and not plan.prune_tables:
-        plan.prune(f"the data would exceed {plan.max_bytes / 1e6:.0f} MB")
-        payload = _payload(a, plan)
-    payload.update(engine_payload(a, bounds, decimals=plan.decimals, tolerance_m=plan.tolerance_m))
-    attach_engine(m, payload)
+    common = engine_payload(a, bounds, decimals=plan.decimals, tolerance_m=plan.tolerance_m)
+    data = engine_data({**_payload(a, plan), **common})
+    if payload_bytes(data) > plan.max_bytes * plan.payload_share and not plan.prune_tables:
+        plan.prune(f"the data would exceed {plan.max_bytes / 1e6:g} MB")
+        data = engine_data({**_payload(a, plan), **common})
+    attach_engine(m, data)
 
     root = m.get_root().html
     root.add_child(title_box(a, "Eco-industrial town level map / แผนที่ระดับเมืองอุตสาหกรรมเชิงนิเวศ"))
@@ -158,7 +178,7 @@ def level_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
                 ("square", "#ffffff", "mine (outline) / เหมือง"),
                 ("circle", st["context"]["receptors"]["color"],
                  "school, temple, health centre / สถานที่อ่อนไหว")]
-    lc = payload["basemap"].get("legend", [])
+    lc = common["basemap"].get("legend", [])
     if lc:
         entries += [("head", "", "Land cover (offline base map) / สิ่งปกคลุมดิน")]
         entries += [("square", c, lab) for c, lab in lc]

@@ -8,8 +8,15 @@ to which file is data, in ``maps/assets/assets.yaml``, not code. A URL the map
 needs and that has no local copy raises :class:`~maps.errors.MapsError` naming it,
 so a map that needs the internet is never written silently.
 
-Base tiles still point at their tile server (they simply don't load offline: the
-vector layers render over a plain background); nothing else external is added.
+Tiles are offered, off by default. The ecotown maps (level, buffer, years) show a
+base map drawn from the study area's own layers (land-cover picture, water, roads;
+see ``maps/basemap.py``), inlined like everything else; OpenStreetMap tiles are listed
+in the layer control but not shown, so an offline map makes no request at all until
+someone ticks the tiles (with no network they then simply fail to load). Tile URLs are
+not scripts or stylesheets, so this module leaves them as they are: a plain folium map
+with a tile layer shown keeps loading it from its server. Nothing else external is added.
+The map data (``<script type="application/json">``) is never read as a sign that the
+page needs a library.
 
 The output is deterministic: folium's random element ids (``map_<32 hex>``) are
 renamed by order of first appearance, so the same map gives the same bytes.
@@ -235,6 +242,30 @@ def _externals(page: str) -> list[tuple[re.Match[str], str, str]]:
     return found
 
 
+_JSON_OPEN = '<script type="application/json"'
+
+
+def _without_json_data(page: str) -> str:
+    """``page`` without the bodies of its ``<script type="application/json">`` elements (map data).
+
+    Data is not code: a factory named ``$(...)`` or ``data-bs-x`` must not make the map pull jQuery or ask for
+    Bootstrap. (Plain ``str.find``: a regular expression over megabytes of data costs seconds.)
+    """
+    out, at = [], 0
+    while True:
+        i = page.find(_JSON_OPEN, at)
+        if i < 0:
+            break
+        j = page.find(">", i)
+        k = page.find("</script", j)
+        if j < 0 or k < 0:
+            break
+        out.append(page[at:j + 1])
+        at = k
+    out.append(page[at:])
+    return "".join(out)
+
+
 def _make_offline(page: str, assets_dir: Path) -> str:
     assets = load_assets(assets_dir)
     externals = _externals(page)
@@ -244,7 +275,7 @@ def _make_offline(page: str, assets_dir: Path) -> str:
         rest.append(page[last:m.start()])
         last = m.end()
     rest.append(page[last:])
-    body = "".join(rest)
+    body = _without_json_data("".join(rest))
 
     out, last, done = [], 0, set()
     for m, url, kind in externals:

@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Any
 
 import folium
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from .errors import TemplateError
 from .offline import ASSETS_DIR, safe_json
 
-__all__ = ["attach_engine", "ENGINE_JS", "ENGINE_CSS", "payload_bytes"]
+__all__ = ["attach_engine", "engine_data", "ENGINE_JS", "ENGINE_CSS", "payload_bytes", "RawHtml"]
 
 ENGINE_JS = ASSETS_DIR / "ecotown" / "ecotown-map.js"
 ENGINE_CSS = ASSETS_DIR / "ecotown" / "ecotown-map.css"
@@ -60,8 +60,25 @@ class _Engine(MacroElement):
         self.js = js
 
 
-def payload_bytes(payload: dict[str, Any]) -> int:
-    return len(safe_json(payload).encode("utf-8"))
+class RawHtml(Element):
+    """Ready-made HTML (or JSON) placed in the page as it is.
+
+    ``folium.Element(text)`` would compile ``text`` as a Jinja template: a map of 10 MB would be parsed by the
+    template lexer (seconds), and a name containing ``{{ ... }}`` would be run as template code. This element's
+    template is fixed; the text is only ever a value in it.
+    """
+
+    _template = Template("{{ this.text }}")
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "RawHtml"
+        self.text = text
+
+
+def payload_bytes(payload: dict[str, Any] | str) -> int:
+    """Size in bytes of the engine data (a payload, or its JSON from :func:`engine_data`)."""
+    return len((payload if isinstance(payload, str) else safe_json(payload)).encode("utf-8"))
 
 
 def _intern_labels(payload: dict[str, Any]) -> None:
@@ -92,16 +109,20 @@ def _intern_labels(payload: dict[str, Any]) -> None:
     payload["row_labels"] = labels
 
 
-def attach_engine(m: folium.Map, payload: dict[str, Any]) -> None:
-    """Add the engine, its stylesheet and ``payload`` to folium map ``m``."""
+def engine_data(payload: dict[str, Any]) -> str:
+    """The JSON text the engine reads: ``payload`` with popup labels stored once and the control labels."""
+    _intern_labels(payload)
+    return safe_json({"labels": LABELS, **payload})
+
+
+def attach_engine(m: folium.Map, payload: dict[str, Any] | str) -> None:
+    """Add the engine, its stylesheet and ``payload`` (or its :func:`engine_data` JSON) to folium map ``m``."""
     import re
 
-    _intern_labels(payload)
-
+    data = payload if isinstance(payload, str) else engine_data(payload)
     js = re.sub(r"</(script)", r"<\\/\1", _read(ENGINE_JS), flags=re.IGNORECASE)
-    payload = {"labels": LABELS, **payload}
     root = m.get_root()
-    root.header.add_child(folium.Element("<style>" + _read(ENGINE_CSS) + "</style>"), name="ecotown_css")
-    root.html.add_child(folium.Element('<script type="application/json" id="ecotown-data">'
-                                       + safe_json(payload) + "</script>"), name="ecotown_data")
+    root.header.add_child(RawHtml("<style>" + _read(ENGINE_CSS) + "</style>"), name="ecotown_css")
+    root.html.add_child(RawHtml('<script type="application/json" id="ecotown-data">' + data + "</script>"),
+                        name="ecotown_data")
     m.add_child(_Engine(js), name="ecotown_engine")

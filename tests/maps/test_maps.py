@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 
 import geopandas as gpd
@@ -225,3 +224,103 @@ def test_report_has_thai_and_both_eras(hostile_town, tmp_path):
     assert (p.stat().st_mode & 0o777) != 0o600  # not a private temp file
     for dim in ("Physical", "Economic", "Environmental", "Social", "Management"):
         assert dim in text
+
+
+def _click_at(page, lat: float, lon: float) -> None:
+    xy = page.evaluate("""(c) => { const m = Object.values(window).find(v => v instanceof L.Map);
+        const r = m.getContainer().getBoundingClientRect(); const p = m.latLngToContainerPoint(c);
+        return [p.x + r.left, p.y + r.top]; }""", [lat, lon])
+    page.mouse.click(*xy)
+
+
+def _ll(x: float, y: float) -> tuple[float, float]:
+    from pyproj import Transformer
+
+    lon, lat = Transformer.from_crs(32647, 4326, always_xy=True).transform(x, y)
+    return lat, lon
+
+
+def test_small_budget_buffer_map_still_draws_and_opens_popups(hostile_town, tmp_path, browser_page):
+    """A budget so small that every simplification of the buffer map is on: points and rings on canvas, outer
+    rings hidden, coarse coordinates, and (the data being over 1 kB) the exposure limited to 1 village per
+    facility. Features still draw, popups of canvas points and of client-drawn rings still open, and the legend
+    and ``m.ecotown_simplified`` say what was simplified."""
+    from tests.conftest import X0, Y0
+
+    a = hostile_town
+    st = dict(load_styles())
+    st["budget"] = {**st["budget"], "canvas_points_above": 2, "canvas_rings_above": 1, "rings_hidden_above": 0,
+                    "coarse_coords_above": 2, "max_bytes": 1000, "exposure_rows_per_facility": 1}
+    n = len(a.facilities)
+    plan = make_plan(points=n + 2 * len(a.communities), subjects=n + len(a.communities),
+                     rings=n * len(a.rings_m), ring_facilities=n, styles=st)
+    m = buffer_map(a, plan=plan)
+    s = m.ecotown_simplified
+    assert s["canvas_points"] and s["canvas_rings"] and s["outer_rings_hidden"] and s["coordinate_decimals"] == 5
+    assert s["exposure_rows_per_facility"] == 1 and len(s["notes"]) == 5
+    page, requests, errors = browser_page
+    _open(page, write_map(m, tmp_path / "small-buffer.html"))
+    assert page.locator("path.ecotown-factory").count() == 0 and page.locator("path.ecotown-village").count() == 0
+    assert page.locator(".leaflet-overlay-pane canvas").count() >= 1
+    legend = page.locator(".ecotown-legend").inner_text()
+    assert "Simplified for size" in legend and "rings drawn on a canvas" in legend and "nearest villages" in legend
+    ring_inputs = {d: page.locator(".leaflet-control-layers label", has_text=f"Ring {d:,} m").locator("input")
+                   for d in a.rings_m}
+    assert [ring_inputs[d].is_checked() for d in a.rings_m] == [d == min(a.rings_m) for d in a.rings_m]
+    # every subject is on the map: the search finds all of them
+    assert page.evaluate("window.ecotownHandle.index.length") == len(a.facilities) + len(a.communities)
+    # the factory (a canvas diamond): popup and one line, to its nearest village V1
+    _click_at(page, *_ll(X0, Y0))
+    pop = _popup(page)
+    assert HOSTILE in pop.inner_text() and "Lines show the 1 nearest of the 3 villages" in pop.inner_text()
+    assert page.locator("path.ecotown-line").count() == 1
+    page.evaluate("() => Object.values(window).find(v => v instanceof L.Map).closePopup()")
+    # V3 (4 km west): kept only as the mine's nearest village; F1 is counted in "and 1 more"
+    _click_at(page, *_ll(X0 - 4000, Y0))
+    pop = _popup(page)
+    text = pop.inner_text()
+    assert "บ้านสาม" in text and "M1" in text and "F1" not in text.split("bearing")[1] and "1 more" in text
+    page.evaluate("() => Object.values(window).find(v => v instanceof L.Map).closePopup()")
+    # the 500 m ring, a circle the engine drew from the facility's centre: its popup comes from the columns
+    _click_at(page, *_ll(X0, Y0 - 250))
+    pop = _popup(page)
+    text = pop.inner_text()
+    assert "ring 500 m" in text and HOSTILE in text and "100" in text, text
+    assert pop.locator("img").count() == 0
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "small-budget-buffer.png"))
+    assert not [u for u in requests if not u.startswith(("file:", "data:"))] and errors == []
+
+
+def test_small_budget_level_map_prunes_by_size(hostile_town, tmp_path, browser_page):
+    """Over a (tiny) byte budget the level map drops the indicator tables by itself and says so."""
+    a = hostile_town
+    st = dict(load_styles())
+    st["budget"] = {**st["budget"], "max_bytes": 1000}
+    plan = make_plan(points=4, subjects=len(a.facilities) + len(a.communities), styles=st)
+    m = level_map(a, plan=plan)
+    assert m.ecotown_simplified["indicator_tables_pruned"] and "1000 bytes" not in str(m.ecotown_simplified)
+    assert any("would exceed" in n for n in m.ecotown_simplified["notes"])
+    page, _requests, errors = browser_page
+    _open(page, write_map(m, tmp_path / "small-level.html"))
+    assert page.locator("path.ecotown-village").count() == 3
+    page.locator("path.ecotown-village").nth(1).click()
+    pop = _popup(page)
+    assert a.communities["name"].iloc[1] in pop.inner_text() and pop.locator(".ecotown-ind").count() == 0
+    assert "Level" in pop.inner_text() and errors == []
+
+
+def test_template_syntax_in_names_stays_text(tiny_town, tmp_path):
+    """folium would compile an Element's text as a Jinja template: a name like {{ 7*7 }} must stay as it is."""
+    gpkg = tiny_town.parent / "town.gpkg"
+    v = gpd.read_file(gpkg, layer="villages")
+    v.loc[0, "ชื่อหมู่บ้าน"] = "{{ 7*7 }} {% if true %}T{% endif %}"
+    v.to_file(gpkg, layer="villages", driver="GPKG")
+    b = gpd.read_file(gpkg, layer="boundary")
+    b.loc[0, "name"] = "{{ 6*7 }}"
+    b.to_file(gpkg, layer="boundary", driver="GPKG")
+    a = run_assessment(tiny_town, year=2026)
+    for build in (level_map, buffer_map):
+        text = write_map(build(a), tmp_path / f"{build.__name__}.html").read_text(encoding="utf-8")
+        assert "{{ 7*7 }} {% if true %}T{% endif %}" in text and "{{ 6*7 }}" in text
+        assert "49 T" not in text and ">42 (" not in text

@@ -99,6 +99,7 @@
   /* ------------------------------------------------------------------ one item -> one Leaflet layer */
   function makeLayer(P, it, renderer) {
     var st = L.extend({renderer: renderer}, style(P, it.s));
+    if (it.rad != null) st.radius = it.rad;
     var layer;
     if (it.t === "d") {
       layer = new (defineDiamond())(it.ll, st);
@@ -121,8 +122,9 @@
     var tip = L.tooltip({sticky: true, className: "ecotown-tip"});
     group.on("mouseover", function (e) {
       var it = e.layer && e.layer._ecotown;
-      if (!it || !it.tip) return;
-      tip.setContent(esc(it.tip)).setLatLng(e.latlng);
+      var text = it && (it.tip || (it.tipf && it.tipf()));
+      if (!text) return;
+      tip.setContent(esc(text)).setLatLng(e.latlng);
       map.openTooltip(tip);
     });
     group.on("mousemove", function (e) { if (map.hasLayer(tip)) tip.setLatLng(e.latlng); });
@@ -134,8 +136,9 @@
 
   function openFor(map, P, layer, latlng, onOpen, onClose) {
     var it = layer._ecotown;
-    if (!it || !(it.p || it.pi != null)) return;
-    var pop = L.popup({maxWidth: 560, autoPanPaddingTopLeft: [60, 190], autoPanPaddingBottomRight: [20, 20]}).setLatLng(latlng).setContent(buildPopup(P, it.p || P.pops[it.pi]));
+    if (!it || !(it.p || it.pf || it.pi != null)) return;
+    var spec = it.pf ? it.pf() : (it.p || P.pops[it.pi]);
+    var pop = L.popup({maxWidth: 560, autoPanPaddingTopLeft: [60, 190], autoPanPaddingBottomRight: [20, 20]}).setLatLng(latlng).setContent(buildPopup(P, spec));
     map.openPopup(pop);
     if (onOpen) onOpen(it);
     if (onClose) pop.on("remove", onClose);
@@ -279,6 +282,17 @@
     return {
       show: function (it) {
         lines.clearLayers();
+        if (it.src && P.exp) {  // columnar: the exposure table gives the villages this facility reaches
+          var X = exposure(P), V = P._src[X.vil];
+          (X.byF[it.row] || []).forEach(function (k) {
+            var v = X.c[k], col = (P.ring_colors && P.ring_colors[String(X.r[k])]) || "#333";
+            L.polyline([it.ll, V.ll(v)], {color: col, weight: 2.5, opacity: 0.9, className: "ecotown-line"})
+              .bindTooltip(esc(V.val("name", v) + " (" + V.val("id", v) + "): " + fmtDistance(X.d[k]) + ", ring " +
+                               X.r[k] + " m"), {sticky: true})
+              .addTo(lines);
+          });
+          return;
+        }
         (it.x || []).forEach(function (e) {
           var v = byId[e[0]];
           if (!v) return;
@@ -327,15 +341,134 @@
     return new C();
   }
 
-  /* ------------------------------------------------------------------ ring circles from compact data */
+  /* ------------------------------------------------------------------ columnar subject tables (P.cols)
+   * Large maps send subjects as columns; a column is a list or {d: distinct values, i: codes}. Templates like
+   * "{name} ({id})" are filled with field values as plain text; popups are built only when opened. */
+  function decode(c) {
+    if (c && !Array.isArray(c) && c.d) return c.i.map(function (k) { return c.d[k]; });
+    return c;
+  }
+
+  function group3(s) { return s.replace(/\B(?=(\d{3})+(?!\d))/g, ","); }
+
+  function fmtNum(v, f) {  // as maps.base.fmt_value: counts with separators, shares as %, "no data"
+    if (v == null) return "no data";
+    if (f === "%") return Math.round(v * 100) + "%";
+    var neg = v < 0 ? "-" : "";
+    if (f === "i" || Number.isInteger(v)) return neg + group3(String(Math.round(Math.abs(v))));
+    var p = Math.abs(v).toFixed(2).split(".");
+    return neg + group3(p[0]) + "." + p[1];
+  }
+
+  function Source(P, key, C) {
+    var f = {};
+    Object.keys(C.f).forEach(function (k) { f[k] = decode(C.f[k]); });
+    this.P = P; this.key = key; this.C = C; this.f = f; this.num = C.num || {};
+  }
+  Source.prototype.val = function (k, i) {
+    var col = this.f[k];
+    if (!col) return "";
+    var v = col[i];
+    if (this.num[k]) return fmtNum(v, this.num[k]);
+    return v == null ? "" : String(v);
+  };
+  Source.prototype.fill = function (tpl, i) {
+    var self = this;
+    return tpl == null ? "" : String(tpl).replace(/\{(\w+)\}/g, function (_m, k) { return self.val(k, i); });
+  };
+  Source.prototype.ll = function (i) { return [this.C.lat[i], this.C.lon[i]]; };
+  Source.prototype.rows = function (rows, i) {
+    var self = this;
+    return rows.filter(function (r) { return !r[2] || self.val(r[2], i); })
+      .map(function (r) { return [r[0], self.fill(r[1], i)]; });
+  };
+  Source.prototype.popup = function (i) {
+    var p = this.C.pop, P = this.P;
+    var out = {title: this.fill(p.title, i), sub: this.fill(p.sub, i), rows: this.rows(p.rows || [], i)};
+    if (p.badge) out.badge = [this.fill(p.badge[0], i), this.f[p.badge[1]][i]];
+    if (p.note) out.note = this.fill(p.note, i);
+    if (p.tbl === "ind" && P.ind && this.f.i0 && this.f.i0[i] != null) {
+      var T = indicators(P), rs = [];
+      for (var k = this.f.i0[i], e = k + this.f.ic[i]; k < e; k++) rs.push([T.n[k], T.v[k], T.l[k], T.x[k]]);
+      P.tables.ind = {head: T.head, names: T.names};
+      out.tbl = ["ind", rs];
+    }
+    if (p.tbl === "exp" && P.exp) {
+      var X = exposure(P), F = P._src[X.fac], list = X.byC[i] || [], lim = X.limit || list.length;
+      var total = this.f.nx && this.f.nx[i] != null ? this.f.nx[i] : list.length;  // rows may be limited
+      var body = list.slice(0, lim).map(function (k) {
+        var f = X.f[k];
+        return [F.val("id", f), F.val("name", f), fmtNum(X.d[k], "i") + " m", fmtNum(X.r[k], "i") + " m",
+                Math.round(X.b[k]) + "\u00b0"];
+      });
+      if (body.length) out.tbl = ["exp", body];
+      if (total > body.length) out.note = X.more.replace(/\{n\}/g, fmtNum(total - body.length, "i"));
+    }
+    return out;
+  };
+
+  function indicators(P) {
+    if (!P._ind) {
+      var T = P.ind;
+      P._ind = {head: T.head, names: T.names, n: decode(T.n), v: decode(T.v), l: decode(T.l), x: decode(T.x)};
+    }
+    return P._ind;
+  }
+
+  /* The exposure table (facility row, village row, distance, ring, bearing), indexed both ways on first use:
+   * by facility (nearest village first) for the line view, by village for its popup table. */
+  function exposure(P) {
+    if (P._exp) return P._exp;
+    var E = P.exp, X = {f: decode(E.f), c: decode(E.c), d: decode(E.d), r: decode(E.r), b: decode(E.b),
+                        fac: E.fac, vil: E.vil, limit: E.limit, more: E.more, byF: {}, byC: {}};
+    var F = P._src[E.fac], V = P._src[E.vil];
+    for (var k = 0; k < X.f.length; k++) {
+      (X.byF[X.f[k]] = X.byF[X.f[k]] || []).push(k);
+      (X.byC[X.c[k]] = X.byC[X.c[k]] || []).push(k);
+    }
+    function by(ids, other) {
+      return function (a, b) {
+        if (X.d[a] !== X.d[b]) return X.d[a] - X.d[b];
+        var x = ids[other[a]], y = ids[other[b]];
+        return x < y ? -1 : x > y ? 1 : 0;
+      };
+    }
+    Object.keys(X.byF).forEach(function (k) { X.byF[k].sort(by(V.f.id, X.c)); });
+    Object.keys(X.byC).forEach(function (k) { X.byC[k].sort(by(F.f.id, X.f)); });
+    P._exp = X;
+    return X;
+  }
+
+  /* One Leaflet layer per row of a source; the group gives the style field, tooltip and search. */
+  function sourceLayers(P, g, group, renderer, index) {
+    var S = P._src[g.src], C = S.C, sf = S.f[g.s || "s"], rad = g.rad ? S.f[g.rad] : null;
+    var tipT = g.tip || C.tip;
+    for (var i = 0; i < C.n; i++) {
+      var gj = C.geo && C.geo[String(i)];
+      var it = {t: gj ? "g" : C.t, ll: S.ll(i), g: gj, s: sf[i], src: S, row: i,
+                rad: rad && !gj ? rad[i] : null,
+                tipf: (function (k) { return function () { return S.fill(tipT, k); }; })(i),
+                pf: (function (k) { return function () { return S.popup(k); }; })(i)};
+      var layer = makeLayer(P, it, renderer);
+      layer.addTo(group);
+      if (g.search) {
+        var key = (C.k || []).map(function (k) { return S.val(k, i); }).filter(Boolean).join(" ");
+        index.push({key: key.toLowerCase(), label: S.fill(C.lab, i).trim(), layer: layer, group: group});
+      }
+    }
+  }
+
+  /* Ring circles (metric radius) around the point rows of a source; their popups come from its columns. */
   function ringItems(P, R) {
-    var L0 = P.ring_labels;
-    return R.fac.map(function (i) {
-      var f = P.fac[i], v = f[3][String(R.d)] || [];
-      return {t: "r", ll: [f[0], f[1]], r: R.d, s: R.s,
-              p: {title: f[2], sub: L0.sub.replace("{d}", R.d.toLocaleString("en")),
-                  rows: L0.rows.map(function (lab, k) { return [lab, v[k] == null ? "no data" : v[k]]; })}};
-    });
+    var S = P._src[R.src], C = S.C, out = [];
+    for (var i = 0; i < C.n; i++) {
+      if (C.geo && C.geo[String(i)]) continue;  // polygon facilities: their ring shapes are shipped
+      out.push({t: "r", ll: S.ll(i), r: R.d, s: R.s,
+                pf: (function (k) {
+                  return function () { return {title: S.fill(R.title, k), sub: R.sub, rows: S.rows(R.rows, k)}; };
+                })(i)});
+    }
+    return out;
   }
 
   /* ------------------------------------------------------------------ entry point */
@@ -344,6 +477,8 @@
     var canvas = L.canvas({padding: 0.3});  // used by the groups the size plan puts on a canvas
     var svg = L.svg();
     var base = {}, overlays = {}, index = [], byId = {}, yearLayers = [];
+    P._src = {};
+    Object.keys(P.cols || {}).forEach(function (k) { P._src[k] = new Source(P, k, P.cols[k]); });
     map.createPane("ecotownBase").style.zIndex = 250;
 
     // drawn basemap (offline) and OpenStreetMap tiles (online)
@@ -375,6 +510,7 @@
       } else if (g.rings) {
         ringItems(P, g.rings).forEach(function (it) { makeLayer(P, it, r).addTo(group); });
       }
+      if (g.src) sourceLayers(P, g, group, r, index);
       (g.items || []).forEach(function (it) {
         var layer = makeLayer(P, it, r);
         layer.addTo(group);
