@@ -1,4 +1,8 @@
-"""``ecotown compare 2025 2026``: what changed between two stored years of the results history."""
+"""``ecotown compare 2025 2026 [2027 ...]``: what changed between stored years of the results history.
+
+The tables compare the first year given with the last; with ``--out`` the folder also gets ``years-map.html``,
+a map of every year given with a year slider, drawn from the stored records (no assessment is re-run).
+"""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from ..compare import compare as compare_records
-from ..history import HISTORY_FILE, HistoryStore
+from ..compare import _edition_warning, compare as compare_records
+from ..history import HISTORY_FILE, HistoryError, HistoryStore
 from .errors import friendly_errors
 
 console = Console(highlight=False)
@@ -27,20 +32,30 @@ def _table(title: str, df, cols: list[str]) -> Table:
 
 @friendly_errors
 def compare(
-    old: Annotated[int, typer.Argument(help="The earlier year (Gregorian), e.g. 2025.")],
-    new: Annotated[int, typer.Argument(help="The later year, e.g. 2026.")],
+    years: Annotated[list[int], typer.Argument(help="Two or more stored years (Gregorian), e.g. 2025 2026; the "
+                                                    "changes are from the first to the last, the map shows all.",
+                                               show_default=False)],
     history: Annotated[Path, typer.Option("--history", help="Results history file written by `ecotown assess`.",
                                           dir_okay=False)] = Path(HISTORY_FILE),
     edition: Annotated[Optional[str], typer.Option("--edition", "-e", help="Use the records of this criteria "
                                                                            "edition id.")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the changes as CSV tables "
-                                                                    "into this folder.", file_okay=False)] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", "-o", help="Also write the changes as CSV tables and "
+                                                                    "the year-slider map years-map.html into this "
+                                                                    "folder.", file_okay=False)] = None,
 ) -> None:
     """Level changes, indicator deltas, villages newly inside/outside rings, facilities added or closed."""
+    if len(years) < 2:
+        raise HistoryError("give at least two years to compare, e.g. `ecotown compare 2025 2026`")
+    if len(set(years)) != len(years):
+        raise HistoryError(f"a year is given twice: {' '.join(str(y) for y in years)}")
+    years = sorted(years)
+    old, new = years[0], years[-1]
     store = HistoryStore(history)
-    c = compare_records(store.load(old, edition), store.load(new, edition))
-    if c.warning:
-        console.print(f"[bold yellow]warning:[/] {c.warning}", soft_wrap=True)
+    records = [store.load(y, edition) for y in years]
+    c = compare_records(records[0], records[-1])
+    warnings = [c.warning] + [_edition_warning(r.run, records[-1].run) for r in records[1:-1]]
+    for w in dict.fromkeys(w for w in warnings if w):
+        console.print(f"[bold yellow]warning:[/] {escape(w)}", soft_wrap=True)
     console.print(f"{c.new['town_name']}: town level {c.old['level']} ({old}, {c.old['edition_id']}) → "
                   f"{c.new['level']} ({new}, {c.new['edition_id']})")
     n = c.counts
@@ -62,9 +77,14 @@ def compare(
         console.print(_table("Facilities added / closed", c.facility_changes,
                              ["facility_id", "kind", "name", "status"]))
     if out is not None:
+        from ..offline import write_map
         from ..outputs import staged_output, write_csv
+        from ..years_map import years_map_from_records
 
+        m = years_map_from_records(records)  # built before anything is written: a failure leaves `out` as it was
         with staged_output(out) as tmp:
             for name, df in c.tables().items():
                 write_csv(df, tmp / f"compare-{old}-{new}-{name}.csv")
-        console.print(f"Wrote the changes as CSV to {out.resolve()}")
+            write_map(m, tmp / "years-map.html", offline=True)
+        console.print(f"Wrote the changes as CSV and the year-slider map years-map.html "
+                      f"({', '.join(str(y) for y in years)}) to {out.resolve()}")
