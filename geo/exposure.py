@@ -158,10 +158,10 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
             for j, d in enumerate(kr):
                 out[f"{kind}_within_{int(d)}"] = kc[:, j].astype(int)
     fcode, fids = _matrix_codes(matrix["facility_id"])
-    far = None
-    if facilities is not None:
-        def far(rows: np.ndarray) -> pd.DataFrame:
-            return nearest(facilities, communities.iloc[rows], facility_id=facility_id, community_id=community_id)
+    def far_nearest(rows: np.ndarray) -> pd.DataFrame:
+        return nearest(facilities, communities.iloc[rows], facility_id=facility_id, community_id=community_id)
+
+    far = far_nearest if facilities is not None else None
     near_id, near_m = _nearest(pos, fcode, fids, dist, idx, far, _covered_m(rings_m))
     out["nearest_facility_id"] = pd.Series(near_id, index=idx, dtype=object)
     out["nearest_facility_m"] = near_m

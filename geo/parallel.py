@@ -70,7 +70,7 @@ def _partition(part: gpd.GeoDataFrame, targets: Targets, spec: RingSpec) -> pd.D
 
 def _dask(fgeom: np.ndarray, kind_code: np.ndarray, targets: Targets, spec: RingSpec, crs: Any, *,
           workers: int | None, scheduler: Any) -> dict[str, np.ndarray]:
-    import dask
+    import dask  # noqa: F401 - dask_geopandas needs dask; importing it first gives the clearer error
     import dask_geopandas
 
     n_workers = workers or 1

@@ -16,8 +16,8 @@ from .offline import escape_text as esc
 from .plugins import RawHtml
 from .style import level_colors, load_styles
 
-__all__ = ["WGS84", "base_map", "add_boundary", "add_context", "popup_html", "fmt_value", "title_box",
-           "legend_box", "to_wgs84", "tooltip", "diamond"]
+__all__ = ["WGS84", "fmt_value", "title_box", "legend_box", "to_wgs84", "engine_base_map", "context_groups",
+           "engine_payload"]
 
 WGS84 = "EPSG:4326"
 
@@ -45,107 +45,6 @@ def fmt_value(v: Any, unit: str = "") -> str:
         f = float(v)
         return f"{int(f):,}" if f.is_integer() else f"{f:,.2f}"
     return str(v)
-
-
-def diamond(lat: float, lon: float, fill: str, *, size: int = 14, border: str = "#1f1f1f",
-            **kwargs: Any) -> folium.Marker:
-    """A factory symbol: a diamond drawn with plain Leaflet (a DivIcon), so it needs no plugin offline."""
-    html = (f'<div class="ecotown-factory" style="width:{size - 4}px;height:{size - 4}px;background:{esc(fill)};'
-            f'border:2px solid {esc(border)};transform:rotate(45deg);box-shadow:0 0 2px #fff"></div>')
-    return folium.Marker([lat, lon], icon=folium.DivIcon(html=html, icon_size=(size, size),
-                                                         icon_anchor=(size // 2, size // 2),
-                                                         class_name="ecotown-factory-icon"), **kwargs)
-
-
-def tooltip(text: str) -> folium.Tooltip:
-    return folium.Tooltip(esc(text), sticky=True)
-
-
-def base_map(a: Assessment) -> folium.Map:
-    st = load_styles()
-    b = to_wgs84(a.context["boundary"]) if "boundary" in a.context else to_wgs84(a.facilities)
-    x0, y0, x1, y1 = b.total_bounds
-    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=st["map"]["zoom_start"],
-                   tiles=None, control_scale=True)
-    folium.TileLayer(st["map"]["tiles"], name="OpenStreetMap (online only)", control=True).add_to(m)
-    m.fit_bounds([[y0, x0], [y1, x1]])
-    m.get_root().header.add_child(folium.Element(
-        "<style>.leaflet-container{background:%s;font-family:'Noto Sans Thai','Loma','Sarabun',"
-        "'Tahoma',sans-serif}.ecotown-popup table{border-collapse:collapse;font-size:12px}"
-        ".ecotown-popup td,.ecotown-popup th{padding:1px 6px;border-bottom:1px solid #ddd;text-align:left;"
-        "vertical-align:top}.ecotown-popup h4{margin:0 0 4px;font-size:14px}.ecotown-popup .gap{max-width:420px;"
-        "font-size:12px;color:#444}.ecotown-lvl{display:inline-block;padding:1px 6px;border-radius:3px;"
-        "border:1px solid #555}</style>" % esc(st["map"]["background"])))
-    return m
-
-
-def add_boundary(m: folium.Map, a: Assessment, *, fill: str | None = None) -> None:
-    if "boundary" not in a.context:
-        return
-    st = load_styles()["boundary"]
-    b = to_wgs84(a.context["boundary"][["geometry"]], 5)
-    fill_color = fill or "#ffffff"
-    name = a.town.get("name", "")
-    folium.GeoJson(
-        b.__geo_interface__, name=f"Town boundary / เขต{esc(name)}",
-        style_function=lambda _f: {"color": st["color"], "weight": st["weight"], "dashArray": st["dash_array"],
-                                   "fillColor": fill_color, "fillOpacity": st["fill_opacity"]},
-        tooltip=tooltip(f"{name} - {a.town.get('name_en', '')}"),
-    ).add_to(m)
-
-
-def add_context(m: folium.Map, a: Assessment, roles: Iterable[str] = ("landuse", "green", "water", "roads",
-                                                                         "receptors"), *, show: bool = True) -> None:
-    """Context layers, each in its own toggleable group, drawn under the subjects."""
-    st = load_styles()
-    for role in roles:
-        g = a.context.get(role)
-        if g is None or not len(g):
-            continue
-        s = st["context"][role]
-        fg = folium.FeatureGroup(name=f"{s['label_en']} / {s['label_th']}", show=show and role != "landuse")
-        wg = to_wgs84(g, 3 if role != "receptors" else 0)
-        for _, r in wg.iterrows():
-            label = " - ".join(str(r[c]) for c in ("name", "kind", "zone") if c in r and isinstance(r[c], str) and r[c])
-            geom = r.geometry
-            if geom is None or geom.is_empty:
-                continue
-            if role == "receptors":
-                folium.CircleMarker([geom.y, geom.x], radius=s["radius"], color=s["color"], weight=1,
-                                    fill=True, fill_color="#ffffff", fill_opacity=1,
-                                    tooltip=tooltip(label or role)).add_to(fg)
-                continue
-            color = s["color"]
-            fill = s.get("fill_color", color)
-            if role == "landuse":
-                fill = st["landuse_zones"].get(str(r.get("zone", "")).lower(), fill)
-            folium.GeoJson(
-                {"type": "Feature", "properties": {}, "geometry": geom.__geo_interface__},
-                style_function=(lambda _f, c=color, fc=fill, w=s["weight"], fo=s.get("fill_opacity", 0):
-                                {"color": c, "weight": w, "fillColor": fc, "fillOpacity": fo}),
-                tooltip=tooltip(label) if label else None,
-            ).add_to(fg)
-        fg.add_to(m)
-
-
-def popup_html(title: str, subtitle: str, rows: list[tuple[str, str]], *, badge: tuple[str, str] | None = None,
-               table: tuple[list[str], list[list[str]]] | None = None, note: str = "") -> str:
-    """Popup HTML; every piece of data is escaped here, nowhere else."""
-    parts = ['<div class="ecotown-popup">', f"<h4>{esc(title)}</h4>", f"<div>{esc(subtitle)}</div>"]
-    if badge:
-        parts.append(f'<div><span class="ecotown-lvl" style="background:{esc(badge[1])}">{esc(badge[0])}</span></div>')
-    if rows:
-        parts.append("<table>" + "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
-                     + "</table>")
-    if table:
-        head, body = table
-        parts.append("<table><tr>" + "".join(f"<th>{esc(h)}</th>" for h in head) + "</tr>"
-                     + "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in body)
-                     + "</table>")
-    if note:
-        parts.append(f'<p class="gap">{esc(note)}</p>')
-    parts.append("</div>")
-    return "".join(parts)
 
 
 def title_box(a: Assessment, heading: str) -> RawHtml:

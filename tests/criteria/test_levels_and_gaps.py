@@ -9,9 +9,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from criteria import (ScenarioError, as_overrides, evidence_template, load_edition, load_evidence,
+from criteria import (ScenarioError, evidence_template, load_edition, load_evidence,
                       load_scenario, run_assessment, score, sensitivity, validate_edition_file)
-from criteria.gap import smallest_lift
 from criteria.score import decide_level
 
 ED = load_edition("eit-2022-modelled")
