@@ -14,7 +14,7 @@ from criteria.errors import CriteriaError
 
 from ..publish import publish, store_in_history
 from .errors import friendly_errors
-from .options import CatalogOpt, EditionOpt, QuietOpt, this_year
+from .options import CatalogOpt, EditionOpt, MaybeYearOpt, QuietOpt, this_year
 from .progress import progress_printer
 
 console = Console(highlight=False)
@@ -59,8 +59,7 @@ def summary_table(a) -> Table:
 @friendly_errors
 def assess(
     catalog: CatalogOpt = None,
-    year: Annotated[Optional[int], typer.Option("--year", "-y", help="Gregorian year (default: this year).",
-                                                min=1900, max=2200)] = None,
+    year: MaybeYearOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for maps, report and tables.",
                                       file_okay=False)] = Path("ecotown-out"),
     edition: EditionOpt = None,

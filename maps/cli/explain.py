@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,7 +12,7 @@ from criteria import explain_table
 from criteria import run_assessment
 
 from .errors import friendly_errors
-from .options import CatalogOpt, EditionOpt, this_year
+from .options import CatalogOpt, EditionOpt, MaybeYearOpt, this_year
 
 console = Console(highlight=False)
 
@@ -22,7 +22,7 @@ def explain(
     subject: Annotated[str, typer.Argument(help="Subject id: a facility id (F01, M01), village id, or the "
                                                 "town code. 'town' means the town.")],
     catalog: CatalogOpt = None,
-    year: Annotated[Optional[int], typer.Option("--year", "-y", help="Gregorian year (default: this year).")] = None,
+    year: MaybeYearOpt = None,
     edition: EditionOpt = None,
 ) -> None:
     """Explain a subject's level: each indicator's value, threshold, source; the gap to the next level."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -12,7 +12,7 @@ from criteria import run_assessment
 
 from ..kml import export_kml
 from .errors import friendly_errors
-from .options import CatalogOpt, EditionOpt, QuietOpt, this_year
+from .options import CatalogOpt, EditionOpt, MaybeYearOpt, QuietOpt, this_year
 
 app = typer.Typer(help="Export the results for other tools: KML/KMZ for Google Earth.", no_args_is_help=True)
 console = Console(highlight=False)
@@ -22,8 +22,7 @@ console = Console(highlight=False)
 @friendly_errors
 def kml(
     catalog: CatalogOpt = None,
-    year: Annotated[Optional[int], typer.Option("--year", "-y", help="Gregorian year (default: this year).",
-                                                min=1900, max=2200)] = None,
+    year: MaybeYearOpt = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the .kml and .kmz files.",
                                       file_okay=False)] = Path("ecotown-out"),
     edition: EditionOpt = None,

@@ -17,6 +17,11 @@ YearOpt = Annotated[
     int,
     typer.Option("--year", "-y", help="Gregorian year assessed (2026 = พ.ศ. 2569).", min=1900, max=2200),
 ]
+#: ``--year`` where it may be left out (then this year is assessed)
+MaybeYearOpt = Annotated[
+    Optional[int],
+    typer.Option("--year", "-y", help="Gregorian year (default: this year; 2026 = พ.ศ. 2569).", min=1900, max=2200),
+]
 EditionOpt = Annotated[
     Optional[str],
     typer.Option("--edition", "-e", help="Criteria edition id or YAML file. Default: eit-2022-modelled."),
