@@ -10,7 +10,7 @@ import pandas as pd
 
 from .assessment import Assessment
 from .errors import CriteriaError
-from .score import _fmt, _needs
+from .formatting import format_value, needs_text
 
 __all__ = ["explain", "explain_table"]
 
@@ -38,9 +38,10 @@ def explain_table(a: Assessment, subject_id: str) -> pd.DataFrame:
         v = float("nan") if r.value is None or pd.isna(r.value) else float(r.value)
         rows.append({
             "indicator_id": r.indicator_id, "dimension_id": r.dimension_id, "name_en": r.name_en,
-            "name_th": r.name_th, "value": _fmt(v, r.unit),
+            "name_th": r.name_th, "value": format_value(v, r.unit),
             "level_reached": "no data" if pd.isna(r.level_reached) else str(int(r.level_reached)),
-            "next_needs": "" if pd.isna(nxt) else _needs(spec, int(nxt)),
+            "next_needs": "" if pd.isna(nxt) else needs_text(spec.thresholds.get(int(nxt)), spec.unit,
+                                                                     spec.direction),
             "meets_next": "" if pd.isna(nxt) else ("yes" if r.meets_next else "no"),
             "core": "core" if r.core else "", "source": r.source_detail, "basis": r.basis,
         })

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from .aggregates import _num
 from .edition import Edition, Indicator
+from .formatting import format_value, phrases
 
 __all__ = ["Change", "smallest_lift", "target_value"]
 
@@ -37,22 +35,6 @@ def target_value(ind: Indicator, level: int) -> float | None:
     if not ths:
         return None
     return max(ths) if ind.direction == "higher" else min(ths)
-
-
-@lru_cache(maxsize=1)
-def phrases() -> dict:
-    """The gap wording in English and Thai, from ``phrases.yaml`` beside this module."""
-    return yaml.safe_load((Path(__file__).resolve().parent / "phrases.yaml").read_text(encoding="utf-8"))
-
-
-def _fmt(v: float | None, unit: str, lang: str = "en") -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return phrases()["no_data"][lang]
-    if unit == "yes/no":
-        return phrases()["yes" if v >= 0.5 else "no"][lang]
-    if unit == "share":
-        return f"{v * 100:.0f}%"
-    return f"{int(v):,}" if float(v).is_integer() else f"{v:,.2f}"
 
 
 def _name(ind: Indicator, lang: str) -> str:
@@ -84,7 +66,7 @@ def _aggregate_action(ind: Indicator, v: float, t: float, tables: dict[str, pd.D
     names = phrases()["kinds"][lang]
     who = "/".join(names.get(x, [x, x])[0 if more == 1 else 1] for x in kinds)
     return phrases()["aggregate"][lang].format(more=more, who=who, cond=cond, name=_name(ind, lang), id=ind.id,
-                                               k=k, n=n, need=need, v=_fmt(v, "share"), t=_fmt(t, "share"))
+                                               k=k, n=n, need=need, v=format_value(v, "share"), t=format_value(t, "share"))
 
 
 def _action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame], lang: str = "en") -> str:
@@ -93,7 +75,7 @@ def _action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame],
         if ind.unit == "yes/no":
             need = ph["yes"][lang]
         else:
-            need = f"{ph['at_least' if ind.direction == 'higher' else 'at_most'][lang]} {_fmt(t, ind.unit, lang)}"
+            need = f"{ph['at_least' if ind.direction == 'higher' else 'at_most'][lang]} {format_value(t, ind.unit, lang)}"
         return ph["supply"][lang].format(name=_name(ind, lang), id=ind.id, need=need)
     if ind.source_kind == "aggregate":
         a = _aggregate_action(ind, v, t, tables, lang)
@@ -102,8 +84,8 @@ def _action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame],
     if ind.unit == "yes/no":
         return ph["make_yes"][lang].format(name=_name(ind, lang), id=ind.id)
     key = "raise" if ind.direction == "higher" else "lower"
-    return ph[key][lang].format(name=_name(ind, lang), id=ind.id, v=_fmt(v, ind.unit, lang),
-                                t=_fmt(t, ind.unit, lang))
+    return ph[key][lang].format(name=_name(ind, lang), id=ind.id, v=format_value(v, ind.unit, lang),
+                                t=format_value(t, ind.unit, lang))
 
 
 def _cost(v: float, t: float) -> float:

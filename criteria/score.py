@@ -23,7 +23,8 @@ import pandas as pd
 from .aggregates import aggregate
 from .edition import SUBJECT_KINDS, Edition, Indicator
 from .errors import ScoringError
-from .gap import Change, phrases, smallest_lift
+from .formatting import phrases
+from .gap import Change, smallest_lift
 
 __all__ = ["Scores", "score", "decide_level", "split_overrides", "INDICATOR_COLUMNS", "LEVEL_COLUMNS",
            "DIMENSION_COLUMNS"]
@@ -57,28 +58,6 @@ def _as_float(v) -> float:
         return float(v)
     except (TypeError, ValueError):
         return np.nan
-
-
-def _fmt(v: float, unit: str) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "no data"
-    if unit == "yes/no":
-        return "yes" if v >= 0.5 else "no"
-    if unit == "share":
-        return f"{v * 100:.0f}%"
-    if float(v).is_integer():
-        return f"{int(v):,}"
-    return f"{v:,.2f}"
-
-
-def _needs(ind: Indicator, level: int) -> str:
-    t = ind.thresholds.get(level)
-    if t is None:
-        return "no threshold"
-    if ind.unit == "yes/no":
-        return "yes" if t >= 0.5 else "no"
-    op = "≥" if ind.direction == "higher" else "≤"
-    return f"{op} {_fmt(t, ind.unit)}"
 
 
 def split_overrides(edition: Edition, overrides: dict[str, float] | None) -> dict[tuple[str | None, str], float]:

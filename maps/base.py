@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -11,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from criteria import Assessment
+from criteria import format_value as fmt_value  # one formatting for every output
 
 from .offline import escape_text as esc
 from .plugins import RawHtml
@@ -29,22 +29,6 @@ def to_wgs84(gdf: gpd.GeoDataFrame, tolerance_m: float = 0.0) -> gpd.GeoDataFram
         g = g.copy()
         g["geometry"] = g.geometry.simplify(tolerance_m, preserve_topology=True)
     return g.to_crs(WGS84)
-
-
-def fmt_value(v: Any, unit: str = "") -> str:
-    """A value as people read it: shares as %, counts with separators, yes/no, 'no data' for missing."""
-    if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
-        return "no data"
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if unit == "yes/no":
-        return "yes" if float(v) >= 0.5 else "no"
-    if unit == "share":
-        return f"{float(v) * 100:.0f}%"
-    if isinstance(v, (int, float)):
-        f = float(v)
-        return f"{int(f):,}" if f.is_integer() else f"{f:,.2f}"
-    return str(v)
 
 
 def title_box(a: Assessment, heading: str) -> RawHtml:

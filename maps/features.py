@@ -13,7 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from criteria import Assessment
+from criteria import Assessment, needs_text
 
 from .base import WGS84, fmt_value
 
@@ -78,15 +78,6 @@ def search_key(*parts: Any) -> str:
     return " ".join(t for t in (text(p) for p in parts) if t)
 
 
-def _needs_text(threshold: Any, unit: str, direction: str) -> str:
-    if threshold is None or (isinstance(threshold, float) and math.isnan(threshold)) or threshold is pd.NA:
-        return "no threshold"
-    t = float(threshold)
-    if unit == "yes/no":
-        return "yes" if t >= 0.5 else "no"
-    return f"{'≥' if direction == 'higher' else '≤'} {fmt_value(t, unit)}"
-
-
 def indicator_tables(a: Assessment, ids: list[str]) -> tuple[dict[str, Any], dict[str, list[list[Any]]]]:
     """The indicator table of each subject in ``ids`` as compact rows, and the shared table definition.
 
@@ -113,7 +104,7 @@ def indicator_tables(a: Assessment, ids: list[str]) -> tuple[dict[str, Any], dic
             names.append(label)
         v = float("nan") if value is None or pd.isna(value) else float(value)
         n = nxt.get(sid)
-        needs = "" if n is None or pd.isna(n) else _needs_text(thr, unit, direction)
+        needs = "" if n is None or pd.isna(n) else needs_text(thr, unit, direction)
         lvl = "no data" if reached is None or pd.isna(reached) else str(int(reached))
         out.setdefault(sid, []).append([where[label], fmt_value(v, unit), lvl, needs])
     return {"head": ["indicator / ตัวชี้วัด", "value / ค่า", "level / ระดับ", "next level needs / ระดับถัดไปต้อง"],
@@ -125,10 +116,6 @@ def radius_by(values: pd.Series, lo: float, hi: float) -> pd.Series:
     v = pd.to_numeric(values, errors="coerce").clip(lower=0)
     top = float(np.sqrt(v.max())) if v.notna().any() and v.max() > 0 else 1.0
     return (lo + (hi - lo) * np.sqrt(v.fillna(0)) / top).round(1)
-
-
-def fmt(v: Any, unit: str = "") -> str:
-    return fmt_value(v, unit)
 
 
 # --------------------------------------------------------------------------- columnar subject tables
@@ -224,7 +211,7 @@ def indicator_columns(a: Assessment, ids: list[str]) -> tuple[dict[str, Any], di
     thr = pd.to_numeric(ind["threshold_next"], errors="coerce")
     nk = pd.MultiIndex.from_arrays([thr.fillna(np.inf), unit, ind["direction"].astype(str)])
     ncd, nuniq = pd.factorize(nk)
-    ntext = np.array([_needs_text(None if np.isinf(t) else t, u, d) for t, u, d in nuniq], dtype=object)
+    ntext = np.array([needs_text(None if np.isinf(t) else t, u, d) for t, u, d in nuniq], dtype=object)
     needs = np.where(has_next, ntext[ncd] if len(nuniq) else "", "")
     vt = np.array(vtext, dtype=object)[vcode] if len(vuniq) else np.array([], dtype=object)
     codes, firsts = pd.factorize(sid)

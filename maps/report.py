@@ -7,7 +7,7 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
-from criteria import Assessment, explain_table
+from criteria import Assessment, explain_table, format_value, needs_text
 
 from .base import fmt_value
 from .errors import TemplateError
@@ -126,16 +126,7 @@ def _num(v) -> float:
 
 def _fmt(v, unit: str, t: dict) -> str:
     """A value as people read it, in the report's language."""
-    f = _num(v)
-    if math.isnan(f):
-        return t["no_data"]
-    if unit == "yes/no":
-        return {"th": "มี", "en": "yes"}[t["_lang"]] if f >= 0.5 else {"th": "ไม่มี", "en": "no"}[t["_lang"]]
-    if unit == "share":
-        return f"{f * 100:.0f}%"
-    if f.is_integer():
-        return f"{int(f):,}"
-    return f"{f:,.2f}"
+    return format_value(_num(v), unit, t["_lang"], no_data=t["no_data"])
 
 
 _PATH_RE = re.compile(r"(?:[A-Za-z]:)?[\\/](?:[^\s\\/]+[\\/])*([^\s\\/]+)")
@@ -375,12 +366,7 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
 
 
 def _needs_text(spec, level: int, t: dict) -> str:
-    thr = spec.thresholds.get(level)
-    if thr is None:
-        return ""
-    if spec.unit == "yes/no":
-        return _fmt(thr, "yes/no", t)
-    return ("≥ " if spec.direction == "higher" else "≤ ") + _fmt(thr, spec.unit, t)
+    return needs_text(spec.thresholds.get(level), spec.unit, spec.direction, t["_lang"], missing="")
 
 
 def _add_figures(rep: AnnualReport, a: Assessment, *, atlas: bool) -> None:
