@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from layers.atomic import atomic_path
+
 from .edition import SUBJECT_KINDS, Edition
 from .errors import EvidenceError
 
@@ -154,22 +156,10 @@ def evidence_template(edition: Edition, subjects: dict[str, dict[str, str]], *,
 
 def write_evidence_template(df: pd.DataFrame, path: str | Path, *, overwrite: bool = False) -> Path:
     """Write the template as CSV (UTF-8 with BOM so Excel shows Thai); never overwrite a filled file silently."""
-    import os
-    import tempfile
-
     p = Path(path)
     if p.exists() and not overwrite:
         raise EvidenceError(f"{p} already exists; it may hold evidence someone typed in. Choose another --out "
                             "or pass --force to replace it")
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", dir=p.parent if str(p.parent) else ".")
-    os.close(fd)
-    try:
+    with atomic_path(p) as tmp:
         df.to_csv(tmp, index=False, encoding="utf-8-sig", lineterminator="\n")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, p)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return p

@@ -16,14 +16,13 @@ A mapping file is YAML::
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from .atomic import atomic_write_text
 from .errors import CatalogError
 from .formats import COORD_KEYS
 from .roles import load_roles
@@ -146,12 +145,4 @@ def save_mapping(mapping: FieldMapping, path: Path, *, made_by: str = "") -> Non
     if made_by:
         head += f"# made by: {made_by}\n"
     text = head + yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_text(path, text)

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import html
 import io
-import os
 import re
-import tempfile
 import xml.etree.ElementTree as ET
 import zipfile
 from functools import lru_cache
@@ -24,6 +22,8 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from criteria import Assessment
+
+from layers.atomic import atomic_write_bytes
 
 from .errors import MapsError, TemplateError
 from .style import load_yaml_settings, level_colors, load_styles
@@ -270,19 +270,6 @@ def kmz_bytes(kml: bytes) -> bytes:
     return buf.getvalue()
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_kml(a: Assessment, path: str | Path) -> Path:
     """Write ``a`` as ``path``: KML when it ends in .kml, KMZ when it ends in .kmz (replaced only when complete)."""
     path = Path(path)
@@ -290,7 +277,7 @@ def write_kml(a: Assessment, path: str | Path) -> Path:
     if suffix not in (".kml", ".kmz"):
         raise MapsError(f"{path}: a KML export must end in .kml or .kmz")
     data = kml_bytes(a)
-    _write_atomic(path, data if suffix == ".kml" else kmz_bytes(data))
+    atomic_write_bytes(path, data if suffix == ".kml" else kmz_bytes(data))
     return path
 
 
@@ -301,8 +288,8 @@ def export_kml(a: Assessment, out: str | Path) -> list[Path]:
     try:
         data = kml_bytes(a)
         paths = [out / f"{stem}.kml", out / f"{stem}.kmz"]
-        _write_atomic(paths[0], data)
-        _write_atomic(paths[1], kmz_bytes(data))
+        atomic_write_bytes(paths[0], data)
+        atomic_write_bytes(paths[1], kmz_bytes(data))
     except OSError as e:
         raise MapsError(f"cannot write the KML export into {out}: {e}") from None
     return paths

@@ -29,9 +29,7 @@ import html
 import json
 import math
 import mimetypes
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,9 +37,10 @@ from typing import Any
 
 import yaml
 
+from layers.atomic import atomic_write_text
 from maps.errors import MapsError, TemplateError
 
-__all__ = ["atomic_write_text", "write_map", "render_map", "escape_text", "safe_json", "ASSETS_DIR"]
+__all__ = ["write_map", "render_map", "escape_text", "safe_json", "ASSETS_DIR"]
 
 #: folder of the vendored JavaScript/CSS files and of ``assets.yaml``
 ASSETS_DIR = Path(__file__).resolve().parent / "assets"
@@ -327,28 +326,3 @@ def write_map(m: Any, path: Path, *, offline: bool = True) -> Path:
     path = Path(path)
     page = render_map(m, offline=offline)
     return atomic_write_text(path, page)
-
-
-def atomic_write_text(path: Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` through a temporary file in the same folder and a rename.
-
-    The file gets the usual permissions (0666 minus the umask), not the private 0600 of temp files,
-    so colleagues on a shared drive can open the maps.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path

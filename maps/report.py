@@ -8,10 +8,10 @@ import jinja2
 import pandas as pd
 
 from criteria import Assessment, explain_table, format_value, needs_text
+from layers.atomic import atomic_write_text
 
 from .base import fmt_value
 from .errors import TemplateError
-from .offline import atomic_write_text
 from .style import level_colors
 
 __all__ = ["render_report", "write_report"]

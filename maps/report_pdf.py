@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import tempfile
 import threading
 from contextlib import contextmanager
 from pathlib import Path
+
+from layers.atomic import atomic_path
 
 from .errors import MapsError
 
@@ -125,17 +125,13 @@ def write_pdf(html: str, path: str | Path, *, manifest: dict | None = None, base
         data = (json.dumps(manifest, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode("utf-8")
         attachments.append(wp.Attachment(string=data, name="manifest.json",
                                          description="ecotown report manifest (inputs, hashes, parameters)"))
-    fd, tmp = tempfile.mkstemp(prefix=".ecotown-", suffix=".pdf", dir=path.parent)
-    os.close(fd)
     try:
-        doc = wp.HTML(string=html, base_url=str(base_url or path.parent))
-        with _exact_to_unicode():
-            doc.write_pdf(tmp, attachments=attachments, uncompressed_pdf=False)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        with atomic_path(path, suffix=".pdf") as tmp:
+            doc = wp.HTML(string=html, base_url=str(base_url or path.parent))
+            with _exact_to_unicode():
+                doc.write_pdf(tmp, attachments=attachments, uncompressed_pdf=False)
+    except MapsError:
+        raise
     except Exception as e:
-        Path(tmp).unlink(missing_ok=True)
-        if isinstance(e, MapsError):
-            raise
         raise PdfError(f"{path.name}: the PDF could not be laid out ({type(e).__name__}: {e})") from None
     return path

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as _dt
 import io
 import math
-import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import pandas as pd
+
+from layers.atomic import atomic_write_bytes
 
 from .errors import MapsError
 
@@ -89,15 +89,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: str | Path, *, headers: di
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
             zout.writestr(zi, data)
-    fd, tmp = tempfile.mkstemp(prefix=".ecotown-", suffix=".xlsx", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(out.getvalue())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(path, out.getvalue())
     return path
 
 
