@@ -68,9 +68,9 @@ def _industrial_zone_share(facilities: gpd.GeoDataFrame, context: dict[str, gpd.
     factories = facilities[facilities["kind"] == "factory"]
     if landuse is None or not len(landuse) or not len(factories):
         return float("nan"), pd.Series(pd.NA, index=facilities.index, dtype="boolean")
-    zone = landuse[landuse["zone"].astype(str).str.lower() == "industrial"].geometry.union_all()
     is_factory = facilities["kind"] == "factory"
-    inside = facilities.geometry.intersects(zone).astype("boolean")
+    zone = geo.in_zone(facilities, landuse, zone_col="zone", values=("industrial",))
+    inside = zone["in_zone"].reindex(facilities.index).astype("boolean")
     inside[~is_factory] = pd.NA
     share = float(inside[is_factory].astype(bool).mean())
     return share, inside
