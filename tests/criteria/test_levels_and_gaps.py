@@ -204,3 +204,11 @@ def test_gap_is_written_in_thai_too(sample):
     th = sample.levels.set_index("subject_id").loc[str(sample.town["town_id"]), "gap_text_th"]
     assert th.startswith("เพื่อให้ถึงระดับ 4") and "เพิ่มโรงงานที่มี gi_level ≥ 3 อีก 1 แห่ง" in th
     assert (sample.gaps["action_th"] != "").all()
+
+
+def test_plain_text_explanation_names_rule_indicators_and_gap(sample):
+    from criteria import explain
+
+    text = explain(sample, str(sample.town["town_id"]))
+    assert "Why: level 3" in text and "green_industry_share" in text
+    assert "To reach level 4" in text and "พ.ศ. 2569" in text
