@@ -11,6 +11,7 @@ from rich.table import Table
 
 from criteria import DEFAULT_EDITION, load_edition, load_scenario, run_assessment, sensitivity
 from criteria.errors import CriteriaError
+from criteria.evidence import parse_value
 
 from ..publish import publish, store_in_history
 from .errors import friendly_errors
@@ -21,22 +22,16 @@ console = Console(highlight=False)
 
 
 def parse_overrides(items: list[str]) -> dict[str, float]:
-    """``["ENV-03=0.12", ...]`` -> ``{"ENV-03": 0.12}``; a plain error for anything else."""
+    """``["town_green_share=0.21", "F06:gi_level=3"]`` -> values by key; a plain error for anything else."""
     out: dict[str, float] = {}
     for item in items:
         key, sep, val = item.partition("=")
         if not sep or not key.strip():
             raise CriteriaError(f"--set expects INDICATOR=VALUE, got {item!r}")
-        word = val.strip().lower()
-        if word in ("yes", "true"):
-            out[key.strip()] = 1.0
-        elif word in ("no", "false"):
-            out[key.strip()] = 0.0
-        else:
-            try:
-                out[key.strip()] = float(val)
-            except ValueError:
-                raise CriteriaError(f"--set {key.strip()}: {val!r} is not a number (or yes/no)") from None
+        try:  # the same values as the evidence file and scenarios: numbers, 42%, yes/no, มี/ไม่มี
+            out[key.strip()] = parse_value(val)
+        except ValueError:
+            raise CriteriaError(f"--set {key.strip()}: {val!r} is not a number, percentage or yes/no") from None
     return out
 
 
