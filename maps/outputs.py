@@ -17,7 +17,7 @@ import pyogrio
 
 from criteria import Assessment
 
-__all__ = ["write_tables", "write_manifest", "staged_output", "tabular", "write_csv", "DETERMINISTIC_DATE"]
+__all__ = ["write_tables", "write_buffer_tables", "pinned_gpkg_date", "plain_types", "write_manifest", "staged_output", "tabular", "write_csv", "DETERMINISTIC_DATE"]
 
 #: GeoPackage timestamps are pinned so that the same inputs give the same file bytes
 DETERMINISTIC_DATE = "2000-01-01T00:00:00Z"
@@ -58,6 +58,47 @@ def write_csv(df: pd.DataFrame, path: Path) -> Path:
     return Path(path)
 
 
+@contextmanager
+def pinned_gpkg_date():
+    """GeoPackages written inside get the fixed DETERMINISTIC_DATE, so the same inputs give the same bytes."""
+    old = os.environ.get("OGR_CURRENT_DATE")
+    os.environ["OGR_CURRENT_DATE"] = DETERMINISTIC_DATE
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("OGR_CURRENT_DATE", None)
+        else:
+            os.environ["OGR_CURRENT_DATE"] = old
+
+
+def plain_types(df: pd.DataFrame) -> pd.DataFrame:
+    """Categoricals as text and nullable booleans as True/False/None (the buffer analysis tables)."""
+    out = df.copy() if isinstance(df, gpd.GeoDataFrame) else pd.DataFrame(df).copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.astype(str)
+        elif isinstance(s.dtype, pd.BooleanDtype):
+            out[col] = s.astype(object).where(s.notna(), None)
+    return out
+
+
+def write_buffer_tables(out: Path, tables: dict[str, pd.DataFrame],
+                        layers: dict[str, pd.DataFrame]) -> list[Path]:
+    """``ecotown buffer``'s CSV tables and ``buffer.gpkg`` into ``out``, all or nothing; the paths, sorted."""
+    out = Path(out)
+    with staged_output(out) as tmp:
+        for name, df in tables.items():
+            plain_types(df).to_csv(tmp / name, index=False, encoding="utf-8-sig", lineterminator="\n",
+                                   float_format=_FLOAT_FORMAT)
+        with pinned_gpkg_date():
+            for name, df in layers.items():
+                pyogrio.write_dataframe(plain_types(df), tmp / "buffer.gpkg", layer=name, driver="GPKG")
+        names = sorted(p.name for p in tmp.iterdir())
+    return [out / n for n in names]
+
+
 def write_tables(a: Assessment, out: Path) -> list[Path]:
     """Write ``results.gpkg`` and the CSV tables of ``a`` into the folder ``out``; return the paths."""
     written: list[Path] = []
@@ -90,9 +131,7 @@ def write_tables(a: Assessment, out: Path) -> list[Path]:
     if "boundary" in a.context:
         b = a.context["boundary"]
         layers["boundary"] = gpd.GeoDataFrame(tabular(b).reset_index(drop=True), geometry="geometry", crs=b.crs)
-    old = os.environ.get("OGR_CURRENT_DATE")
-    os.environ["OGR_CURRENT_DATE"] = DETERMINISTIC_DATE
-    try:
+    with pinned_gpkg_date():
         for name, g in layers.items():
             pyogrio.write_dataframe(g, gpkg, layer=name, driver="GPKG")
         for name, df in (("exposure", tables["exposure.csv"]), ("indicators", tables["indicators.csv"]),
@@ -101,11 +140,6 @@ def write_tables(a: Assessment, out: Path) -> list[Path]:
         from .qgis_styles import add_layer_styles  # QGIS default styles (layer_styles); imports this module
 
         add_layer_styles(gpkg, a)
-    finally:
-        if old is None:
-            os.environ.pop("OGR_CURRENT_DATE", None)
-        else:
-            os.environ["OGR_CURRENT_DATE"] = old
     written.append(gpkg)
     return written
 

@@ -9,7 +9,6 @@ become map sizes from ``maps/qgis/qgis.yaml``.
 from __future__ import annotations
 
 import math
-import os
 import sqlite3
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import pyogrio
 from criteria import Assessment
 
 from .errors import MapsError, TemplateError
-from .outputs import DETERMINISTIC_DATE
+from .outputs import DETERMINISTIC_DATE, pinned_gpkg_date
 from .style import load_yaml_settings, level_colors, load_styles
 
 __all__ = ["QGIS_DIR", "LayerStyle", "load_qgis_settings", "qgis_color", "layer_styles", "add_layer_styles",
@@ -168,16 +167,10 @@ def add_layer_styles(gpkg: str | Path, a: Assessment) -> list[str]:
         "ui": [""] * len(styles),
         "update_time": pd.Series([stamp] * len(styles), dtype="datetime64[ms, UTC]"),
     })
-    old = os.environ.get("OGR_CURRENT_DATE")
-    os.environ["OGR_CURRENT_DATE"] = DETERMINISTIC_DATE
     try:
-        pyogrio.write_dataframe(df, gpkg, layer=STYLES_TABLE, driver="GPKG",
-                                layer_options={"FID": "id", "OVERWRITE": "YES"})
+        with pinned_gpkg_date():
+            pyogrio.write_dataframe(df, gpkg, layer=STYLES_TABLE, driver="GPKG",
+                                    layer_options={"FID": "id", "OVERWRITE": "YES"})
     except Exception as e:  # pyogrio/GDAL errors have no common base class
         raise MapsError(f"{gpkg}: cannot write the QGIS styles table {STYLES_TABLE}: {e}") from None
-    finally:
-        if old is None:
-            os.environ.pop("OGR_CURRENT_DATE", None)
-        else:
-            os.environ["OGR_CURRENT_DATE"] = old
     return [s.layer for s in styles]

@@ -8,21 +8,18 @@ Writes into ``--out``: ``exposure.csv`` (one row per facility x community pair w
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Annotated, Optional
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import typer
 
 import geo
 from layers import Catalog, CatalogError, load_catalog, read_layer
 
+from ..outputs import write_buffer_tables
 from .errors import friendly_errors
 from .options import CatalogOpt, QuietOpt
 from .progress import progress_printer
@@ -31,8 +28,6 @@ __all__ = ["buffer", "parse_rings", "parse_kind_rings"]
 
 #: role -> facility kind written in the ``kind`` column
 KIND_OF_ROLE = {"factories": "factory", "mines": "mine"}
-DETERMINISTIC_DATE = "2000-01-01T00:00:00Z"
-FLOAT_FORMAT = "%.10g"
 
 
 def parse_rings(text: str, what: str = "--rings") -> list[int]:
@@ -92,48 +87,6 @@ def _read(cat: Catalog, tokens: str, what: str, id_col: str, with_kind: bool) ->
     return gdf.sort_values(id_col, kind="stable").reset_index(drop=True)
 
 
-def _plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Types every file format understands: categoricals as text, nullable values as plain ones."""
-    out = df.copy() if isinstance(df, gpd.GeoDataFrame) else pd.DataFrame(df).copy()
-    for col in out.columns:
-        s = out[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            out[col] = s.astype(str)
-        elif isinstance(s.dtype, pd.BooleanDtype):
-            out[col] = s.astype(object).where(s.notna(), None)
-    return out
-
-
-def _write(tmp: Path, tables: dict[str, pd.DataFrame], layers: dict[str, pd.DataFrame]) -> None:
-    for name, df in tables.items():
-        _plain(df).to_csv(tmp / name, index=False, encoding="utf-8-sig", lineterminator="\n",
-                          float_format=FLOAT_FORMAT)
-    old = os.environ.get("OGR_CURRENT_DATE")
-    os.environ["OGR_CURRENT_DATE"] = DETERMINISTIC_DATE
-    try:
-        for name, df in layers.items():
-            pyogrio.write_dataframe(_plain(df), tmp / "buffer.gpkg", layer=name, driver="GPKG")
-    finally:
-        if old is None:
-            os.environ.pop("OGR_CURRENT_DATE", None)
-        else:
-            os.environ["OGR_CURRENT_DATE"] = old
-
-
-def _publish(out: Path, fill) -> list[Path]:
-    """Write through a temporary folder inside ``out``; move the files into place only when all succeed."""
-    out.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".ecotown-buffer-", dir=out))
-    try:
-        fill(tmp)
-        names = sorted(p.name for p in tmp.iterdir())
-        for n in names:
-            os.replace(tmp / n, out / n)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return [out / n for n in names]
-
-
 @friendly_errors
 def buffer(
     catalog: CatalogOpt = None,
@@ -189,7 +142,7 @@ def buffer(
         tables = {"exposure.csv": matrix, "facilities.csv": pd.DataFrame(fac_t.drop(columns="geometry")),
                   "communities.csv": pd.DataFrame(com_t.drop(columns="geometry"))}
         layers = {"facilities": fac_t, "communities": com_t, "rings": bands, "exposure": matrix}
-        written = _publish(out, lambda tmp: _write(tmp, tables, layers))
+        written = write_buffer_tables(out, tables, layers)
         say(f"Wrote {len(written)} files to {out}")
     if not quiet:
         n_near = int((cx[f"fac_within_{int(np.max(geo.union_rings(ring_arg)))}"] > 0).sum())
