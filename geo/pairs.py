@@ -2,10 +2,10 @@
 
 Facilities and communities are held in id order (position = rank of the id), so a chunk's pairs sorted by
 ``(facility position, community position)`` are already in the final order of the exposure matrix and
-chunks only need concatenating. Point-to-point pairs (most of them) are found by a bounding-box query of the
-STRtree and measured with coordinate arithmetic; pairs involving a polygon or a line use GEOS shortest
-lines (``shortest_line``). The same kernel runs serially, on threads or on dask workers, so every
-backend gives identical results.
+chunks only need concatenating. Pairs of a point or polygon facility with a point community (nearly all of
+them) are found and measured by the compiled grid kernel of :mod:`geo.kernels`; any other pair (a line
+facility, a village polygon) by an STRtree query and GEOS shortest lines (``shortest_line``). The same
+kernel runs serially, on threads or on dask workers, so every backend gives identical results.
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 
+from .kernels import KIND_POINT, KIND_POLYGON, KIND_SKIP, FacilityArrays, PointGrid, grid_pairs, point_grid
 from .ringspec import RingSpec
 
-__all__ = ["FacilityChunk", "Targets", "chunk_pairs", "bearing_deg", "point_xy", "chunk_bounds", "EDGE_SLACK_M"]
+__all__ = ["FacilityChunk", "Targets", "TargetIndex", "chunk_pairs", "facility_arrays", "bearing_deg", "point_xy",
+           "chunk_bounds", "EDGE_SLACK_M"]
 
 #: the tree is queried this much past the last ring: a pair at 5000.0004 m reports (rounded to the millimetre)
 #: as 5000.0 and belongs in the ring
@@ -51,7 +53,7 @@ def point_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 @dataclass
 class Targets:
-    """The communities (or any layer measured against), in id order, with their STRtree."""
+    """The communities (or any layer measured against), in id order, with their search structures."""
 
     geom: np.ndarray
     x: np.ndarray
@@ -69,8 +71,27 @@ class Targets:
         # without this dask would pickle every geometry just to name the task (seconds at national scale)
         return self.token
 
+    def index(self, radius_m: float) -> TargetIndex:
+        """The grid over the points (cells sized for ``radius_m``) and, built on first use, an STRtree."""
+        return TargetIndex(self, point_grid(self.x, self.y, self.pt, radius_m))
+
+
+class TargetIndex:
+    """A :class:`~geo.kernels.PointGrid` of the target points, and an STRtree of all targets built lazily
+    (only pairs the compiled kernel does not measure need it)."""
+
+    def __init__(self, targets: Targets, grid: PointGrid) -> None:
+        self.targets = targets
+        self.grid = grid
+        self._tree: shapely.STRtree | None = None
+        #: whether any target is neither a point nor empty (then even compiled facilities need GEOS for those)
+        self.has_other = bool((~targets.pt & ~shapely.is_empty(targets.geom)).any())
+
+    @property
     def tree(self) -> shapely.STRtree:
-        return shapely.STRtree(self.geom)
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.targets.geom)
+        return self._tree
 
 
 @dataclass
@@ -86,27 +107,25 @@ class FacilityChunk:
 
 
 def _candidates(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray], t: Targets,
-                tree: shapely.STRtree, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (local facility index, community position) whose bounding boxes are within each facility's
-    radius; point-to-point pairs are already cut to the radius, the others are cut in :func:`_measure`."""
+                tree: shapely.STRtree, radius: np.ndarray, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (local facility index, community position) of the facilities ``sel`` whose bounding boxes are
+    within each facility's radius; point-to-point pairs are already cut to the radius, the others are cut in
+    :func:`_measure`."""
     fx, fy, fpt = fxy
     out_f, out_c = [], []
-    fp = np.flatnonzero(fpt)
+    fp = sel[fpt[sel]]
     if len(fp):
         r = radius[fp]
         x, y = fx[fp], fy[fp]
         a, ci = tree.query(shapely.box(x - r, y - r, x + r, y + r))
         fi = fp[a]
-        if t.pt.all():
-            ok = (t.x[ci] - fx[fi]) ** 2 + (t.y[ci] - fy[fi]) ** 2 <= radius[fi] ** 2 * (1 + 1e-12)
-        else:
-            cpt = t.pt[ci]
-            ok = np.ones(len(fi), dtype=bool)
-            fq, cq = fi[cpt], ci[cpt]
-            ok[cpt] = (t.x[cq] - fx[fq]) ** 2 + (t.y[cq] - fy[fq]) ** 2 <= radius[fq] ** 2 * (1 + 1e-12)
+        cpt = t.pt[ci]
+        ok = np.ones(len(fi), dtype=bool)
+        fq, cq = fi[cpt], ci[cpt]
+        ok[cpt] = (t.x[cq] - fx[fq]) ** 2 + (t.y[cq] - fy[fq]) ** 2 <= radius[fq] ** 2 * (1 + 1e-12)
         out_f.append(fi[ok])
         out_c.append(ci[ok])
-    fo = np.flatnonzero(~fpt)
+    fo = sel[~fpt[sel]]
     if len(fo):
         # envelopes grown by the radius: a superset, cut exactly once the distances are known
         x0, y0, x1, y1 = shapely.bounds(fc.geom[fo]).T
@@ -146,30 +165,86 @@ def _measure(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray], 
     return dist, dx, dy
 
 
-def chunk_pairs(fc: FacilityChunk, t: Targets, tree: shapely.STRtree, spec: RingSpec) -> dict[str, np.ndarray]:
-    """Final matrix columns (as positions and numbers) for one chunk of facilities.
-
-    Returns ``fi, ci`` (positions in id order), ``distance_m`` (to the millimetre), ``ring_m`` and
-    ``bearing_deg`` (to 0.01 degree), sorted by ``fi`` then ``ci``; pairs beyond the last ring of the
-    facility's kind are dropped (membership is decided on the rounded distance).
-    """
-    fxy = point_xy(fc.geom)
+def _geos_pairs(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray], t: Targets,
+                tree: shapely.STRtree, spec: RingSpec, sel: np.ndarray, compiled: np.ndarray) -> dict[str, np.ndarray]:
+    """Pairs of the facilities ``sel`` measured with GEOS, leaving out those the compiled kernel measures
+    (a ``compiled`` facility with a point target)."""
     radius = spec.radius(fc.kind_code) + EDGE_SLACK_M
-    fl, ci = _candidates(fc, fxy, t, tree, radius)
-    order = np.argsort(fl * len(t.geom) + ci)
-    fl, ci = fl[order], ci[order]
+    fl, ci = _candidates(fc, fxy, t, tree, radius, sel)
+    drop = compiled[fl] & t.pt[ci]
+    if drop.any():
+        fl, ci = fl[~drop], ci[~drop]
     dist, dx, dy = _measure(fc, fxy, t, fl, ci)
     dist = np.round(dist, 3, out=dist)
     kc = fc.kind_code[fl]
     idx, keep = spec.ring_index(kc, dist)
     if not keep.all():
         fl, ci, dist, idx, kc, dx, dy = fl[keep], ci[keep], dist[keep], idx[keep], kc[keep], dx[keep], dy[keep]
+    return {"fl": fl, "ci": ci, "distance_m": dist, "ring_m": spec.ring_value(kc, idx),
+            "bearing_deg": bearing_deg(dx, dy, 2)}
+
+
+def facility_arrays(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray],
+                    spec: RingSpec) -> FacilityArrays:
+    """The chunk's points and (multi)polygons as coordinate arrays for :func:`geo.kernels.grid_pairs`; other
+    geometry types (lines, collections) and empty geometries are marked KIND_SKIP."""
+    geom = fc.geom
+    n = len(geom)
+    fx, fy, fpt = fxy
+    type_id = shapely.get_type_id(geom)
+    poly = np.isin(type_id, (3, 6)) & ~shapely.is_empty(geom)
+    kind = np.full(n, KIND_SKIP, dtype=np.int64)
+    kind[fpt] = KIND_POINT
+    kind[poly] = KIND_POLYGON
+    bounds = np.full((n, 4), np.nan)
+    cx, cy = np.full(n, np.nan), np.full(n, np.nan)
+    ring_start = np.zeros(n + 1, dtype=np.int64)
+    coord_start = np.zeros(1, dtype=np.int64)
+    xs = ys = np.zeros(0)
+    pi = np.flatnonzero(poly)
+    if len(pi):
+        bounds[pi] = shapely.bounds(geom[pi])
+        cen = shapely.centroid(geom[pi])
+        cx[pi], cy[pi] = shapely.get_x(cen), shapely.get_y(cen)
+        parts, part_of = shapely.get_parts(geom[pi], return_index=True)
+        rings, ring_of = shapely.get_rings(parts, return_index=True)
+        coords, coord_of = shapely.get_coordinates(rings, return_index=True)
+        np.cumsum(np.bincount(pi[part_of[ring_of]], minlength=n), out=ring_start[1:])
+        coord_start = np.zeros(len(rings) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(coord_of, minlength=len(rings)), out=coord_start[1:])
+        xs, ys = np.ascontiguousarray(coords[:, 0]), np.ascontiguousarray(coords[:, 1])
+    return FacilityArrays(kind, np.nan_to_num(fx), np.nan_to_num(fy), bounds[:, 0].copy(), bounds[:, 1].copy(),
+                          bounds[:, 2].copy(), bounds[:, 3].copy(), cx, cy, ring_start, coord_start, xs, ys,
+                          spec.radius(fc.kind_code).astype(float), fc.kind_code.astype(np.int64))
+
+
+def chunk_pairs(fc: FacilityChunk, t: Targets, index: TargetIndex, spec: RingSpec, *,
+                threads: int = 1) -> dict[str, np.ndarray]:
+    """Final matrix columns (as positions and numbers) for one chunk of facilities.
+
+    Returns ``fi, ci`` (positions in id order), ``distance_m`` (to the millimetre), ``ring_m`` and
+    ``bearing_deg`` (to 0.01 degree), sorted by ``fi`` then ``ci``; pairs beyond the last ring of the
+    facility's kind are dropped (membership is decided on the rounded distance). Point and polygon facilities
+    against point targets go through the compiled grid kernel (on ``threads`` threads); every other
+    pair through GEOS.
+    """
+    fxy = point_xy(fc.geom)
+    fa = facility_arrays(fc, fxy, spec)
+    res = grid_pairs(index.grid, fa, spec.table, spec.count, threads=threads)
+    compiled = fa.kind != KIND_SKIP
+    geos = np.flatnonzero(~shapely.is_empty(fc.geom) & (~compiled | index.has_other))
+    if len(geos):
+        more = _geos_pairs(fc, fxy, t, index.tree, spec, geos, compiled)
+        if len(more["fl"]):
+            order = np.argsort(np.concatenate([res["fl"], more["fl"]]) * len(t.geom)
+                               + np.concatenate([res["ci"], more["ci"]]))
+            res = {k: np.concatenate([res[k], more[k]])[order] for k in res}
     return {
-        "fi": (fl + fc.offset).astype(np.int32),
-        "ci": ci.astype(np.int32),
-        "distance_m": dist,
-        "ring_m": spec.ring_value(kc, idx),
-        "bearing_deg": bearing_deg(dx, dy, 2),
+        "fi": (res["fl"] + fc.offset).astype(np.int32),
+        "ci": res["ci"].astype(np.int32),
+        "distance_m": res["distance_m"],
+        "ring_m": res["ring_m"].astype(np.int64, copy=False),
+        "bearing_deg": res["bearing_deg"],
     }
 
 

@@ -3,9 +3,10 @@
 Every backend runs the same kernel (:func:`geo.pairs.chunk_pairs`) on consecutive facility positions and
 concatenates the chunks in order, so the results are identical whatever the backend or the number of workers.
 
-* ``workers=None`` or ``1`` and no scheduler: one process, one thread.
+* ``workers=None`` or ``1`` and no scheduler: one process; the compiled kernel spreads the facilities over
+  threads, one per core it may use.
 * ``workers=N``: a dask-geopandas frame of the facilities in ``N * 4`` partitions computed by dask's threaded
-  scheduler with ``N`` threads (GEOS releases the GIL in the tree queries and distance calls).
+  scheduler with ``N`` threads, each partition on one of them (the kernel and GEOS release the GIL).
 * ``scheduler='tcp://host:8786'`` (or a ``distributed.Client``): the same frame computed on that dask cluster;
   the communities travel once to each worker as a delayed object.
 """
@@ -17,17 +18,19 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from .errors import GeoError
+from .kernels import default_threads
 from .pairs import MATRIX_DTYPES, FacilityChunk, Targets, chunk_bounds, chunk_pairs
 from .ringspec import RingSpec
 
 __all__ = ["run_pairs", "DEFAULT_CHUNK"]
 
-#: facilities per chunk in the serial backend: small enough to keep the candidate arrays near 2 million rows
+#: facilities per chunk measured with GEOS: small enough to keep the candidate arrays near 2 million rows
 DEFAULT_CHUNK = 8192
 
-_TREE_CACHE: dict[int, Any] = {}
+_INDEX_CACHE: dict[tuple[str, float], Any] = {}
 
 
 def _empty() -> dict[str, np.ndarray]:
@@ -43,12 +46,27 @@ def _concat(parts: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
     return out
 
 
+def _reach(spec: RingSpec) -> float:
+    return float(spec.radius(np.arange(len(spec.count))).max())
+
+
 def _serial(fgeom: np.ndarray, kind_code: np.ndarray, targets: Targets, spec: RingSpec,
             chunk: int) -> dict[str, np.ndarray]:
-    tree = targets.tree()
-    parts = [chunk_pairs(FacilityChunk(s, fgeom[s:e], kind_code[s:e]), targets, tree, spec)
+    """One process; the compiled kernel on all cores. Chunks bound the memory of the GEOS pairs only (the
+    compiled kernel sizes its output exactly), so when every facility is a point or polygon and every
+    target a point there is a single chunk."""
+    index = targets.index(_reach(spec))
+    if not index.has_other and not _any_other_facility(fgeom):
+        chunk = len(fgeom)
+    parts = [chunk_pairs(FacilityChunk(s, fgeom[s:e], kind_code[s:e]), targets, index, spec,
+                         threads=default_threads())
              for s, e in chunk_bounds(len(fgeom), chunk)]
-    return _concat(parts)
+    return parts[0] if len(parts) == 1 else _concat(parts)
+
+
+def _any_other_facility(fgeom: np.ndarray) -> bool:
+    """Whether any facility is neither a point nor a (multi)polygon (and not empty)."""
+    return bool((~np.isin(shapely.get_type_id(fgeom), (0, 3, 6)) & ~shapely.is_empty(fgeom)).any())
 
 
 def _partition(part: gpd.GeoDataFrame, targets: Targets, spec: RingSpec) -> pd.DataFrame:
@@ -58,13 +76,14 @@ def _partition(part: gpd.GeoDataFrame, targets: Targets, spec: RingSpec) -> pd.D
     pos = part["_pos"].to_numpy()
     if (np.diff(pos) != 1).any():  # partitions are consecutive slices of the id-ordered facilities
         raise GeoError("internal: a facility partition is not a consecutive range of positions")
-    key = id(targets)
-    tree = _TREE_CACHE.get(key)
-    if tree is None:
-        _TREE_CACHE.clear()
-        tree = _TREE_CACHE[key] = targets.tree()
+    key = (targets.token, _reach(spec))
+    index = _INDEX_CACHE.get(key)
+    if index is None:
+        _INDEX_CACHE.clear()
+        index = _INDEX_CACHE[key] = targets.index(key[1])
     geoms = np.asarray(part.geometry.array, dtype=object)
-    res = chunk_pairs(FacilityChunk(int(pos[0]), geoms, part["_kind"].to_numpy()), targets, tree, spec)
+    # one numba thread per partition: dask's threads run the partitions side by side
+    res = chunk_pairs(FacilityChunk(int(pos[0]), geoms, part["_kind"].to_numpy()), targets, index, spec)
     return pd.DataFrame(res)
 
 
