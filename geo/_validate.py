@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 
 from .crs import assert_metric
 from .errors import GeoError
@@ -34,8 +35,8 @@ def check_ids(gdf: gpd.GeoDataFrame, id_col: str, name: str) -> np.ndarray:
     else:
         raise GeoError(f"{name} has no id column '{id_col}' (columns: {', '.join(map(str, gdf.columns))})")
     ids = ids.astype(str).to_numpy()
-    uniq, counts = np.unique(ids, return_counts=True)
-    if (counts > 1).any():
+    if not pd.Index(ids).is_unique:  # a hash table; the sorting below only on the way to the error
+        uniq, counts = np.unique(ids, return_counts=True)
         raise GeoError(f"{name}: ids repeat in '{id_col}': {', '.join(uniq[counts > 1][:10])}")
     return ids
 

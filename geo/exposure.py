@@ -10,6 +10,8 @@ import pandas as pd
 
 from ._validate import check_ids
 from .errors import GeoError
+from .kernels import default_threads
+from .pairsums import band_sums, burden_sums, nearest_in_pairs
 from .population import POPULATION_METHODS, areal_shares, default_method, raster_population
 from .proximity import Rings, exposure_matrix, nearest
 from .ringspec import DEFAULT_KIND, union_rings
@@ -38,6 +40,24 @@ def positions(idx: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
     return pos
 
 
+def row_codes(idx: pd.Index, ids: pd.Series, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Per-pair codes of a matrix id column and the map code -> position in ``idx`` (what the compiled sums
+    of :mod:`geo.pairsums` take): a Categorical's own codes, looked up once per category; plain ids through
+    :func:`positions`. An id the table lacks is an error, not a silent drop."""
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        return positions(idx, ids, what), np.arange(len(idx), dtype=np.int64)
+    codes = ids.cat.codes.to_numpy()
+    code_row = idx.get_indexer(ids.cat.categories.astype(str)).astype(np.int64)
+    nan = codes < 0
+    if (code_row < 0).any() or nan.any():
+        used = np.bincount(codes[~nan], minlength=len(code_row)) > 0
+        missing = sorted(str(c) for c in ids.cat.categories[(code_row < 0) & used])[:5] + (["<missing>"] if nan.any() else [])
+        if missing:
+            raise GeoError(f"the exposure matrix names {what} id(s) {', '.join(missing[:5])} "
+                           f"that are not in the {what} table")
+    return codes, code_row
+
+
 def _band_index(dist: np.ndarray, rings: np.ndarray) -> np.ndarray:
     """Index of the smallest ring containing each distance (len(rings) beyond the last), as int8."""
     band = np.zeros(len(dist), dtype=np.int8)
@@ -60,23 +80,6 @@ def _cumulative(key: np.ndarray, n: int, k: int, weights: np.ndarray | None = No
     return np.cumsum(sums, axis=1)
 
 
-def _nearest_in_matrix(pos: np.ndarray, other: np.ndarray, dist: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """For each of ``n`` rows: the least distance among its pairs (NaN without pairs) and the pair's
-    ``other`` code (-1 without pairs). Ties go to the smallest ``other`` code."""
-    best = np.full(n, np.inf)
-    np.minimum.at(best, pos, dist)
-    rows = np.flatnonzero(dist == best[pos])
-    # among tied rows, the smallest other code: sort the (few) candidates by (row, other)
-    order = np.lexsort((other[rows], pos[rows]))
-    rows = rows[order]
-    first = np.ones(len(rows), dtype=bool)
-    first[1:] = pos[rows][1:] != pos[rows][:-1]
-    code = np.full(n, -1, dtype=np.int64)
-    code[pos[rows[first]]] = other[rows[first]]
-    best[np.isinf(best)] = np.nan
-    return best, code
-
-
 def _covered_m(rings_m: Rings) -> float:
     """Distance up to which the matrix holds every pair: the smallest of the kinds' largest rings."""
     if isinstance(rings_m, Mapping):
@@ -84,13 +87,13 @@ def _covered_m(rings_m: Rings) -> float:
     return float(max(rings_m))
 
 
-def _nearest(matrix_pos: np.ndarray, matrix_other: np.ndarray, other_ids: np.ndarray, dist: np.ndarray,
-             idx: pd.Index, far: Callable[[np.ndarray], pd.DataFrame] | None,
+def _nearest(codes: np.ndarray, code_row: np.ndarray, matrix_other: np.ndarray, other_ids: np.ndarray,
+             dist: np.ndarray, idx: pd.Index, far: Callable[[np.ndarray], pd.DataFrame] | None,
              covered_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Nearest other id and distance of every row of ``idx``: from the matrix where the row has a pair within
     ``covered_m`` (the matrix then holds every closer pair), else from ``far`` (a nearest-neighbour query over
-    all features, given those rows)."""
-    d, code = _nearest_in_matrix(matrix_pos, matrix_other, dist, len(idx))
+    all features, given those rows). Ties go to the smallest other code (the smallest id)."""
+    d, code = nearest_in_pairs(codes, code_row, len(idx), matrix_other, dist, threads=default_threads())
     ids = np.full(len(idx), None, dtype=object)
     has = (code >= 0) & (d <= covered_m)
     if far is None:
@@ -107,7 +110,7 @@ def _nearest(matrix_pos: np.ndarray, matrix_other: np.ndarray, other_ids: np.nda
 def _matrix_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes and id of each code of a matrix id column (categorical or plain), codes ordered like the ids."""
     if isinstance(ids.dtype, pd.CategoricalDtype) and ids.cat.categories.is_monotonic_increasing:
-        return ids.cat.codes.to_numpy().astype(np.int64), ids.cat.categories.astype(str).to_numpy(dtype=object)
+        return ids.cat.codes.to_numpy(), ids.cat.categories.astype(str).to_numpy(dtype=object)
     uniq, inv = np.unique(ids.astype(str).to_numpy(dtype=object), return_inverse=True)
     return inv.astype(np.int64), uniq
 
@@ -141,14 +144,15 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
     idx = pd.Index(cid, name=community_id)
     out = pd.DataFrame(index=idx)
     dist = matrix["distance_m"].to_numpy(dtype=float)
-    # one hash lookup per id, then integer bincounts (string group-bys dominated the profile)
-    pos = positions(idx, matrix["community_id"], "community")
-    n, k = len(idx), len(rings)
-    counts = _cumulative(_band_key(pos, _band_index(dist, rings), k), n, k)
+    # per-pair codes and one lookup per id, then compiled passes over the pairs
+    codes, code_row = row_codes(idx, matrix["community_id"], "community")
+    n = len(idx)
+    counts = band_sums(codes, code_row, n, dist, rings, threads=default_threads())[:, :, 0]
     for j, d in enumerate(rings):
         out[f"fac_within_{int(d)}"] = counts[:, j].astype(int)
     by_kind = _kind_rings(rings_m)
     if by_kind and "kind" in matrix.columns:
+        pos = code_row[codes]
         mk = matrix["kind"].astype(str).to_numpy()
         named = [k for k in by_kind if k != DEFAULT_KIND]
         for kind, kr in by_kind.items():
@@ -162,15 +166,16 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
         return nearest(facilities, communities.iloc[rows], facility_id=facility_id, community_id=community_id)
 
     far = far_nearest if facilities is not None else None
-    near_id, near_m = _nearest(pos, fcode, fids, dist, idx, far, _covered_m(rings_m))
+    near_id, near_m = _nearest(codes, code_row, fcode, fids, dist, idx, far, _covered_m(rings_m))
     out["nearest_facility_id"] = pd.Series(near_id, index=idx, dtype=object)
     out["nearest_facility_m"] = near_m
-    near = dist <= burden_radius_m
-    inv = 1.0 / np.maximum(dist[near] / 1000.0, min_distance_km)
-    out["burden"] = np.round(np.bincount(pos[near], weights=inv, minlength=n), 6)
+    ww = None
     if wind is not None:
-        w = wind_weights(matrix["bearing_deg"].to_numpy(dtype=float)[near], wind)
-        out["burden_wind"] = np.round(np.bincount(pos[near], weights=inv * w, minlength=n), 6)
+        ww = wind_weights(matrix["bearing_deg"].to_numpy(dtype=float), wind)
+    burden, burden_w = burden_sums(codes, code_row, n, dist, burden_radius_m, min_distance_km, ww)
+    out["burden"] = np.round(burden, 6)
+    if wind is not None:
+        out["burden_wind"] = np.round(burden_w, 6)
     return out
 
 
@@ -234,10 +239,9 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
     hh = pd.to_numeric(attrs[households], errors="coerce") if households in attrs else \
         pd.Series(np.nan, index=attrs.index)
     m = matrix
-    cpos = positions(pd.Index(cid), m["community_id"], "community")
-    fpos = positions(idx, m["facility_id"], "facility")
+    ccodes, ccode_row = row_codes(pd.Index(cid), m["community_id"], "community")
+    fcodes, fcode_row = row_codes(idx, m["facility_id"], "facility")
     pop_v, hh_v = pop.to_numpy(dtype=float), hh.to_numpy(dtype=float)
-    unknown = np.isnan(pop_v)[cpos]
     pop0, hh0 = np.nan_to_num(pop_v), np.nan_to_num(hh_v)
     dist = m["distance_m"].to_numpy(dtype=float)
     ww = wind_weights(m["bearing_deg"].to_numpy(dtype=float), wind) if wind is not None else None
@@ -245,13 +249,13 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
     out = pd.DataFrame(index=idx)
     n, k = len(idx), len(rings)
     if population_method == "point":
-        # one bincount per quantity over (facility, band), then running sums: every ring in one pass
-        key = _band_key(fpos, _band_index(dist, rings), k)
-        pop_c = _cumulative(key, n, k, pop0[cpos])
-        hh_c = _cumulative(key, n, k, hh0[cpos])
-        wind_c = _cumulative(key, n, k, pop0[cpos] * ww) if ww is not None else None
-        vil_c = _cumulative(key, n, k)
-        unk_c = _cumulative(key[unknown], n, k)
+        # one compiled pass over the pairs: people, households, unknown populations, villages (and people
+        # weighted by the wind) per facility and ring band, then running sums: every ring at once
+        village = np.column_stack([pop0, hh0, np.isnan(pop_v).astype(float)])
+        sums = band_sums(fcodes, fcode_row, n, dist, rings, other_codes=ccodes, code_other=ccode_row,
+                         table=village, pair_w=ww, w_col=0, threads=default_threads())
+        pop_c, hh_c, unk_c, vil_c = sums[:, :, 0], sums[:, :, 1], sums[:, :, 2], sums[:, :, 3]
+        wind_c = sums[:, :, 4] if ww is not None else None
         for j, d in enumerate(rings):
             tag = int(d)
             out[f"pop_within_{tag}"] = np.round(pop_c[:, j], 6)
@@ -260,6 +264,9 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
                 out[f"pop_wind_within_{tag}"] = np.round(wind_c[:, j], 6)
             out[f"villages_within_{tag}"] = vil_c[:, j].astype(int)
             out[f"pop_unknown_within_{tag}"] = unk_c[:, j].astype(int)
+    if population_method != "point":
+        cpos, fpos = ccode_row[ccodes], fcode_row[fcodes]
+        unknown = np.isnan(pop_v)[cpos]
     for d in rings if population_method != "point" else []:
         inside = dist <= d
         tag = int(d)
@@ -289,7 +296,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
     def far(rows: np.ndarray) -> pd.DataFrame:
         return nearest(communities, facilities.iloc[rows], facility_id=community_id, community_id=facility_id)
 
-    _, out["nearest_community_m"] = _nearest(fpos, ccode, cids, dist, idx, far, _covered_m(rings_m))
+    _, out["nearest_community_m"] = _nearest(fcodes, fcode_row, ccode, cids, dist, idx, far, _covered_m(rings_m))
     out["population_method"] = population_method
     out.attrs["population_method"] = population_method
     return out

@@ -309,12 +309,13 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _run(ranges: list[tuple[int, int]], fn, *args) -> None:
-    """``fn(f0, f1, *args)`` for every range, on a thread each (the kernel releases the GIL)."""
-    if len(ranges) == 1:
-        fn(*ranges[0], *args)
+def _run(ranges: list[tuple[int, int]], threads: int, fn, *args) -> None:
+    """``fn(f0, f1, *args)`` for every range, on ``threads`` threads (the kernel releases the GIL)."""
+    if threads == 1 or len(ranges) == 1:
+        for f0, f1 in ranges:
+            fn(f0, f1, *args)
         return
-    with ThreadPoolExecutor(max_workers=len(ranges)) as pool:
+    with ThreadPoolExecutor(max_workers=threads) as pool:
         for fut in [pool.submit(fn, f0, f1, *args) for f0, f1 in ranges]:
             fut.result()
 
@@ -328,7 +329,10 @@ def grid_pairs(g: PointGrid, fa: FacilityArrays, table: np.ndarray, count: np.nd
     (mm), ``ring_m`` and ``bearing_deg`` (0.01 degree).
     """
     nf = len(fa.kind)
-    step = -(-nf // max(1, threads)) if nf else 1
+    threads = max(1, int(threads))
+    # several ranges per thread: facilities differ in cost (a mine polygon against its villages), and the
+    # costly ones may sit together in id order
+    step = max(1024, -(-nf // (threads * 8))) if threads > 1 else max(nf, 1)
     ranges = [(s, min(s + step, nf)) for s in range(0, nf, step)] or [(0, 0)]
     table = np.ascontiguousarray(table, dtype=np.float64)
     count = np.ascontiguousarray(count, dtype=np.int64)
@@ -337,7 +341,7 @@ def grid_pairs(g: PointGrid, fa: FacilityArrays, table: np.ndarray, count: np.nd
               fa.xs, fa.ys, fa.radius, fa.kind_code, table, count)
     n = np.zeros(nf, dtype=np.int64)
     none_i, none_r, none_f = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64), np.zeros(0)
-    _run(ranges, _pairs, *common, False, np.zeros(nf, dtype=np.int64), n, none_i, none_f, none_r, none_f)
+    _run(ranges, threads, _pairs, *common, False, np.zeros(nf, dtype=np.int64), n, none_i, none_f, none_r, none_f)
     offsets = np.zeros(nf + 1, dtype=np.int64)
     np.cumsum(n, out=offsets[1:])
     total = int(offsets[-1])
@@ -345,6 +349,6 @@ def grid_pairs(g: PointGrid, fa: FacilityArrays, table: np.ndarray, count: np.nd
     dist = np.empty(total)
     ring = np.empty(total, dtype=np.int64)
     bearing = np.empty(total)
-    _run(ranges, _pairs, *common, True, offsets, n, ci, dist, ring, bearing)
+    _run(ranges, threads, _pairs, *common, True, offsets, n, ci, dist, ring, bearing)
     fl = np.repeat(np.arange(nf, dtype=np.int32), n)
     return {"fl": fl, "ci": ci, "distance_m": dist, "ring_m": ring, "bearing_deg": bearing}

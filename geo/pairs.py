@@ -239,9 +239,10 @@ def chunk_pairs(fc: FacilityChunk, t: Targets, index: TargetIndex, spec: RingSpe
             order = np.argsort(np.concatenate([res["fl"], more["fl"]]) * len(t.geom)
                                + np.concatenate([res["ci"], more["ci"]]))
             res = {k: np.concatenate([res[k], more[k]])[order] for k in res}
+    fi = res["fl"].astype(np.int32, copy=False)  # copies only what must change (tens of MB at region scale)
     return {
-        "fi": (res["fl"] + fc.offset).astype(np.int32),
-        "ci": res["ci"].astype(np.int32),
+        "fi": fi + np.int32(fc.offset) if fc.offset else fi,
+        "ci": res["ci"].astype(np.int32, copy=False),
         "distance_m": res["distance_m"],
         "ring_m": res["ring_m"].astype(np.int64, copy=False),
         "bearing_deg": res["bearing_deg"],
