@@ -142,7 +142,7 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
     rings = union_rings(rings_m)
     cid = check_ids(communities, community_id, "communities")
     idx = pd.Index(cid, name=community_id)
-    out = pd.DataFrame(index=idx)
+    out: dict[str, object] = {}  # columns, in order; one DataFrame at the end (inserting costs ~1 ms each)
     dist = matrix["distance_m"].to_numpy(dtype=float)
     # per-pair codes and one lookup per id, then compiled passes over the pairs
     codes, code_row = row_codes(idx, matrix["community_id"], "community")
@@ -176,7 +176,7 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
     out["burden"] = np.round(burden, 6)
     if wind is not None:
         out["burden_wind"] = np.round(burden_w, 6)
-    return out
+    return pd.DataFrame(out, index=idx)
 
 
 def _receptor_counts(facilities: gpd.GeoDataFrame, receptors: gpd.GeoDataFrame, rings: np.ndarray,
@@ -191,7 +191,7 @@ def _receptor_counts(facilities: gpd.GeoDataFrame, receptors: gpd.GeoDataFrame, 
     rpos = positions(pd.Index(rec["_rid"]), rm["community_id"], "receptor")
     dist = rm["distance_m"].to_numpy()
     n = len(idx)
-    out = pd.DataFrame(index=idx)
+    out: dict[str, object] = {}  # columns, in order; one DataFrame at the end (inserting costs ~1 ms each)
     kinds = rec[kind_col].astype(str).to_numpy() if kind_col and kind_col in rec.columns else None
     for d in rings:
         out[f"receptors_within_{int(d)}"] = np.bincount(fpos[dist <= d], minlength=n).astype(int)
@@ -201,7 +201,7 @@ def _receptor_counts(facilities: gpd.GeoDataFrame, receptors: gpd.GeoDataFrame, 
             for d in rings:
                 sel = (mk == k) & (dist <= d)
                 out[f"receptors_{k}_within_{int(d)}"] = np.bincount(fpos[sel], minlength=n).astype(int)
-    return out
+    return pd.DataFrame(out, index=idx)
 
 
 def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings_m: Rings, *,
@@ -246,8 +246,8 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
     dist = m["distance_m"].to_numpy(dtype=float)
     ww = wind_weights(m["bearing_deg"].to_numpy(dtype=float), wind) if wind is not None else None
     fac_by_id = facilities.set_index(pd.Index(fid)) if population_method in ("areal", "raster") else None
-    out = pd.DataFrame(index=idx)
-    n, k = len(idx), len(rings)
+    out: dict[str, object] = {}  # columns, in order; one DataFrame at the end (inserting costs ~1 ms each)
+    n = len(idx)
     if population_method == "point":
         # one compiled pass over the pairs: people, households, unknown populations, villages (and people
         # weighted by the wind) per facility and ring band, then running sums: every ring at once
@@ -298,5 +298,6 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
 
     _, out["nearest_community_m"] = _nearest(fcodes, fcode_row, ccode, cids, dist, idx, far, _covered_m(rings_m))
     out["population_method"] = population_method
-    out.attrs["population_method"] = population_method
-    return out
+    table = pd.DataFrame(out, index=idx)
+    table.attrs["population_method"] = population_method
+    return table
