@@ -22,13 +22,14 @@ from __future__ import annotations
 
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba as nb
 import numpy as np
 
-__all__ = ["PointGrid", "point_grid", "FacilityArrays", "grid_pairs", "default_threads", "KIND_SKIP", "KIND_POINT", "KIND_POLYGON"]
+__all__ = ["PointGrid", "point_grid", "FacilityArrays", "grid_pairs", "default_threads", "run_threads", "KIND_SKIP", "KIND_POINT", "KIND_POLYGON"]
 
 KIND_SKIP, KIND_POINT, KIND_POLYGON = 0, 1, 2
 
@@ -309,15 +310,42 @@ def default_threads() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def _run(ranges: list[tuple[int, int]], threads: int, fn, *args) -> None:
-    """``fn(f0, f1, *args)`` for every range, on ``threads`` threads (the kernel releases the GIL)."""
-    if threads == 1 or len(ranges) == 1:
-        for f0, f1 in ranges:
-            fn(f0, f1, *args)
+_POOL: ThreadPoolExecutor | None = None
+_POOL_SIZE = 0
+_POOL_LOCK = threading.Lock()
+
+
+def _reset_pool() -> None:  # a forked child has none of the parent's threads
+    global _POOL, _POOL_SIZE
+    _POOL, _POOL_SIZE = None, 0
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_pool)
+
+
+def run_threads(calls: list[tuple], threads: int) -> None:
+    """``fn(*args)`` for every ``(fn, *args)`` in ``calls``, on up to ``threads`` threads of one pool kept for
+    the process (starting threads for every call cost milliseconds at province scale). The compiled passes
+    release the GIL; with one thread or one call everything runs here, in order."""
+    if threads <= 1 or len(calls) == 1:
+        for c in calls:
+            c[0](*c[1:])
         return
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        for fut in [pool.submit(fn, f0, f1, *args) for f0, f1 in ranges]:
-            fut.result()
+    global _POOL, _POOL_SIZE
+    with _POOL_LOCK:
+        if _POOL is None or _POOL_SIZE < threads:
+            if _POOL is not None:
+                _POOL.shutdown(wait=False)
+            _POOL, _POOL_SIZE = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ecotown-geo"), threads
+        pool = _POOL
+    for fut in [pool.submit(c[0], *c[1:]) for c in calls]:
+        fut.result()
+
+
+def _run(ranges: list[tuple[int, int]], threads: int, fn, *args) -> None:
+    """``fn(f0, f1, *args)`` for every range, on ``threads`` threads."""
+    run_threads([(fn, f0, f1, *args) for f0, f1 in ranges], threads)
 
 
 def grid_pairs(g: PointGrid, fa: FacilityArrays, table: np.ndarray, count: np.ndarray, *,

@@ -9,10 +9,10 @@ which keeps that order.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numba as nb
 import numpy as np
+
+from .kernels import run_threads
 
 __all__ = ["band_sums", "nearest_in_pairs", "burden_sums"]
 
@@ -152,12 +152,7 @@ def _split(codes: np.ndarray, threads: int, *, by_rows: bool) -> list[tuple[int,
 
 def _threads(calls: list[tuple]) -> None:
     """Run ``fn(*args)`` for every ``(fn, *args)`` side by side (the compiled passes release the GIL)."""
-    if len(calls) == 1:
-        calls[0][0](*calls[0][1:])
-        return
-    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
-        for fut in [pool.submit(c[0], *c[1:]) for c in calls]:
-            fut.result()
+    run_threads(calls, len(calls))
 
 
 def _c(a: np.ndarray) -> np.ndarray:
