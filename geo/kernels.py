@@ -2,14 +2,15 @@
 
 The points are bucketed into square cells (a counting sort, done once per target layer by :func:`point_grid`).
 Each facility scans only the cells within its radius, measures every point there, and keeps the pairs whose
-distance, rounded to the millimetre, is within the last ring of its kind. A facility is a point (distance by
-``hypot``) or a polygon / multipolygon given as rings of coordinates (distance 0 inside, else to the nearest
-edge; the bearing is then taken from the nearest edge point, or from the polygon's centroid when the village is
-inside or on the edge, like the GEOS path in :mod:`geo.pairs`).
+distance, rounded to the millimetre, is within the last ring of its kind. A facility is a point (distance
+``sqrt(dx² + dy²)``, as GEOS computes it) or a polygon / multipolygon given as rings of coordinates (distance 0
+inside, by the even-odd rule over every ring, else to the nearest edge; the bearing is then taken from the
+nearest edge point, or from the polygon's centroid when the village is inside or on the edge, like the GEOS path
+in :mod:`geo.pairs`).
 
 Two passes over the facilities: the first counts each facility's pairs, the second writes them into arrays of
-exactly that size and sorts each facility's pairs by target position, so the output is already in final
-(facility, target) order. Every facility is independent of the others, so the passes split the facilities
+exactly that size, each facility's pairs put in target-position order through a bitmap of the targets, so the
+output is already in final (facility, target) order. Every facility is independent of the others, so the passes split the facilities
 into consecutive ranges run on Python threads (the compiled code releases the GIL; inside a dask worker one
 thread per partition), with identical results whatever the split. One compiled signature, no numba
 ``parallel=True``: the first call compiles in seconds, not tens of seconds, and the result is cached on disk.
@@ -29,7 +30,8 @@ from dataclasses import dataclass
 import numba as nb
 import numpy as np
 
-__all__ = ["PointGrid", "point_grid", "FacilityArrays", "grid_pairs", "default_threads", "run_threads", "KIND_SKIP", "KIND_POINT", "KIND_POLYGON"]
+__all__ = ["PointGrid", "point_grid", "FacilityArrays", "grid_pairs", "default_threads", "run_threads",
+           "KIND_SKIP", "KIND_POINT", "KIND_POLYGON"]
 
 KIND_SKIP, KIND_POINT, KIND_POLYGON = 0, 1, 2
 
