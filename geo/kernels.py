@@ -362,7 +362,7 @@ def grid_pairs(g: PointGrid, fa: FacilityArrays, table: np.ndarray, count: np.nd
     threads = max(1, int(threads))
     # several ranges per thread: facilities differ in cost (a mine polygon against its villages), and the
     # costly ones may sit together in id order
-    step = max(1024, -(-nf // (threads * 8))) if threads > 1 else max(nf, 1)
+    step = max(256, -(-nf // (threads * 8))) if threads > 1 else max(nf, 1)
     ranges = [(s, min(s + step, nf)) for s in range(0, nf, step)] or [(0, 0)]
     table = np.ascontiguousarray(table, dtype=np.float64)
     count = np.ascontiguousarray(count, dtype=np.int64)

@@ -62,6 +62,13 @@ class YearData:
     notes: list[str] = field(default_factory=list)
 
 
+def level_th(level: int, name_th: str) -> str:
+    """The Thai text of a level: the edition's name when it already says which level ("ระดับที่ 3 ..."),
+    else "ระดับ 3" followed by the name."""
+    name_th = name_th.strip()
+    return name_th if name_th.startswith("ระดับ") else f"ระดับ {level} {name_th}".strip()
+
+
 def year_data_of_assessment(a: Assessment) -> YearData:
     return YearData(year=int(a.year), town=a.town, edition=a.edition,
                     edition_label=f"{a.edition.title_en} [{a.edition.id}]", facilities=a.facilities,
@@ -253,7 +260,7 @@ def _build(data: list[YearData]) -> folium.Map:
         year_info.append({"year": d.year, "label": f"{d.year} (พ.ศ. {d.year + 543})",
                           "town_color": colors.get(lvl, st["no_level"]),
                           "town": f"{text(t.get('name'))}: level {lvl} {text(t.get('level_name_en'))} / "
-                                  f"ระดับ {lvl} {text(t.get('level_name_th'))}"})
+                                  f"{level_th(lvl, text(t.get('level_name_th')))}"})
     notes = list(plan.notes) + [n for d in data for n in d.notes]
     payload = {"kind": "years", "groups": groups, "styles": sty.styles, "tables": {}, "notes": notes,
                "years": year_info, "level_colors": {str(k): v for k, v in colors.items()},

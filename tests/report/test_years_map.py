@@ -54,7 +54,8 @@ def test_compare_writes_years_map_from_history(two_years, tmp_path, browser_page
     town = page.locator(".ecotown-years-town")
     assert box.inner_text().startswith("Year / ปี: 2026 (พ.ศ. 2569)")
     assert town.inner_text() == (f"หนองโพ: level {t26} {a26.town['level_name_en']} / "
-                                 f"ระดับ {t26} {a26.town['level_name_th']}")
+                                 f"{a26.town['level_name_th']}")  # the Thai name already says ระดับที่ N
+    assert a26.town["level_name_th"].startswith(f"ระดับที่ {t26} ")
     assert _style(page, "F01") == {"fill": colors[l26], "dash": None}
     assert _style(page, "F15")["fill"] == colors[int(a26.facilities.loc["F15", "level"])]
     assert _style(page, "F99")["dash"] == "2 3"  # closed before 2026: not assessed that year
@@ -126,3 +127,11 @@ def test_record_without_its_input_files_falls_back_with_a_note(two_years):
     # positions and names come from the stored record all the same
     assert d.facilities.loc["F01"].geometry.x == rec.facilities.set_index("facility_id").loc["F01", "x"]
     assert d.communities.crs.to_epsg() == 32647 and len(d.communities) == len(rec.communities)
+
+
+def test_thai_level_text_names_the_level_once():
+    from maps.years_map import level_th
+
+    assert level_th(3, "ระดับที่ 3 การใช้ทรัพยากรอย่างมีประสิทธิภาพ") == "ระดับที่ 3 การใช้ทรัพยากรอย่างมีประสิทธิภาพ"
+    assert level_th(2, "การส่งเสริม") == "ระดับ 2 การส่งเสริม"
+    assert level_th(1, "") == "ระดับ 1"
