@@ -40,7 +40,8 @@ def bearing_deg(dx: np.ndarray, dy: np.ndarray, decimals: int | None = None) -> 
 
 
 def point_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """x, y of single non-empty points (NaN for every other geometry) and the mask of such points."""
+    """x, y of single non-empty points with finite coordinates (NaN for every other geometry) and the mask of
+    such points."""
     geoms = np.asarray(geoms, dtype=object)
     is_pt = (shapely.get_type_id(geoms) == 0) & ~shapely.is_empty(geoms)
     x = np.full(len(geoms), np.nan)
@@ -48,7 +49,15 @@ def point_xy(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     if is_pt.any():
         x[is_pt] = shapely.get_x(geoms[is_pt])
         y[is_pt] = shapely.get_y(geoms[is_pt])
+        is_pt &= np.isfinite(x) & np.isfinite(y)
+        x[~is_pt], y[~is_pt] = np.nan, np.nan
     return x, y, is_pt
+
+
+def measurable(geoms: np.ndarray) -> np.ndarray:
+    """Geometries with something to measure: not empty, and finite bounds (a point at NaN has none; nothing is
+    near it)."""
+    return ~shapely.is_empty(geoms) & np.isfinite(shapely.bounds(geoms)).all(axis=1)
 
 
 @dataclass
@@ -85,7 +94,7 @@ class TargetIndex:
         self.grid = grid
         self._tree: shapely.STRtree | None = None
         #: whether any target is neither a point nor empty (then even compiled facilities need GEOS for those)
-        self.has_other = bool((~targets.pt & ~shapely.is_empty(targets.geom)).any())
+        self.has_other = bool((~targets.pt & measurable(targets.geom)).any())
 
     @property
     def tree(self) -> shapely.STRtree:
@@ -192,7 +201,7 @@ def facility_arrays(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.nda
     n = len(geom)
     fx, fy, fpt = fxy
     type_id = shapely.get_type_id(geom)
-    poly = np.isin(type_id, (3, 6)) & ~shapely.is_empty(geom)
+    poly = np.isin(type_id, (3, 6)) & measurable(geom)
     kind = np.full(n, KIND_SKIP, dtype=np.int64)
     kind[fpt] = KIND_POINT
     kind[poly] = KIND_POLYGON
@@ -232,7 +241,7 @@ def chunk_pairs(fc: FacilityChunk, t: Targets, index: TargetIndex, spec: RingSpe
     fa = facility_arrays(fc, fxy, spec)
     res = grid_pairs(index.grid, fa, spec.table, spec.count, threads=threads)
     compiled = fa.kind != KIND_SKIP
-    geos = np.flatnonzero(~shapely.is_empty(fc.geom) & (~compiled | index.has_other))
+    geos = np.flatnonzero(measurable(fc.geom) & (~compiled | index.has_other))
     if len(geos):
         more = _geos_pairs(fc, fxy, t, index.tree, spec, geos, compiled)
         if len(more["fl"]):

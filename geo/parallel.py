@@ -22,7 +22,7 @@ import shapely
 
 from .errors import GeoError
 from .kernels import default_threads
-from .pairs import MATRIX_DTYPES, FacilityChunk, Targets, chunk_bounds, chunk_pairs
+from .pairs import MATRIX_DTYPES, FacilityChunk, Targets, chunk_bounds, chunk_pairs, measurable
 from .ringspec import RingSpec
 
 __all__ = ["run_pairs", "DEFAULT_CHUNK"]
@@ -66,7 +66,7 @@ def _serial(fgeom: np.ndarray, kind_code: np.ndarray, targets: Targets, spec: Ri
 
 def _any_other_facility(fgeom: np.ndarray) -> bool:
     """Whether any facility is neither a point nor a (multi)polygon (and not empty)."""
-    return bool((~np.isin(shapely.get_type_id(fgeom), (0, 3, 6)) & ~shapely.is_empty(fgeom)).any())
+    return bool((~np.isin(shapely.get_type_id(fgeom), (0, 3, 6)) & measurable(fgeom)).any())
 
 
 def _partition(part: gpd.GeoDataFrame, targets: Targets, spec: RingSpec) -> pd.DataFrame:

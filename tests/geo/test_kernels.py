@@ -112,3 +112,23 @@ def test_a_pair_within_half_a_millimetre_beyond_the_last_ring_counts():
     assert got["ci"].tolist() == ref["ci"].tolist() == [0, 2]
     assert got["distance_m"].tolist() == [3000.0, 3000.0]
     assert got["ring_m"].tolist() == [3000, 3000]
+
+
+def test_empty_and_nan_geometries_have_no_pairs_and_do_not_stop_the_others():
+    import geopandas as gpd
+
+    import geo
+
+    crs = "EPSG:32647"
+    fac = gpd.GeoDataFrame({"facility_id": ["A", "B", "C", "D", "E"], "kind": "factory"},
+                           geometry=[shapely.Point(0, 0), shapely.Point(np.nan, np.nan), shapely.Point(),
+                                     shapely.Polygon(), shapely.box(200, 200, 300, 300)], crs=crs)
+    com = gpd.GeoDataFrame({"community_id": ["V1", "V2", "V3"], "population": [10, 20, 30]},
+                           geometry=[shapely.Point(300, 0), shapely.Point(np.nan, 5), shapely.Point()], crs=crs)
+    m = geo.exposure_matrix(fac, com, [500, 1000])
+    assert m["facility_id"].astype(str).tolist() == ["A", "E"]
+    assert m["community_id"].astype(str).tolist() == ["V1", "V1"]
+    assert m["distance_m"].tolist() == [300.0, 200.0] and m["bearing_deg"].tolist() == [90.0, 180.0]
+    c = geo.community_exposure(m, com, [500, 1000], facilities=fac)
+    assert c["fac_within_500"].tolist() == [2, 0, 0]
+    assert c.loc["V1", "nearest_facility_id"] == "E"
