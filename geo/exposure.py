@@ -20,64 +20,31 @@ from .wind import WindRose, wind_weights
 __all__ = ["community_exposure", "facility_exposure", "positions"]
 
 
-def positions(idx: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
-    """Position of every matrix id in ``idx``; an id the table lacks is an error, not a silent drop.
-
-    Categorical id columns (what :func:`exposure_matrix` gives) are looked up once per category.
-    """
-    if isinstance(ids.dtype, pd.CategoricalDtype):
-        cat_pos = idx.get_indexer(ids.cat.categories.astype(str))
-        codes = ids.cat.codes.to_numpy()
-        pos = cat_pos.astype(np.int32)[codes] if len(codes) else np.zeros(0, dtype=np.int32)
-        bad = (pos < 0) | (codes < 0)
-    else:
-        pos = idx.get_indexer(ids.astype(str))
-        bad = pos < 0
-    if bad.any():
-        missing = sorted(set(np.asarray(ids)[bad].astype(str)))[:5]
-        raise GeoError(f"the exposure matrix names {what} id(s) {', '.join(missing)} "
-                       f"that are not in the {what} table")
-    return pos
-
-
 def row_codes(idx: pd.Index, ids: pd.Series, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """Per-pair codes of a matrix id column and the map code -> position in ``idx`` (what the compiled sums
-    of :mod:`geo.pairsums` take): a Categorical's own codes, looked up once per category; plain ids through
-    :func:`positions`. An id the table lacks is an error, not a silent drop."""
-    if not isinstance(ids.dtype, pd.CategoricalDtype):
-        return positions(idx, ids, what), np.arange(len(idx), dtype=np.int64)
-    codes = ids.cat.codes.to_numpy()
-    code_row = idx.get_indexer(ids.cat.categories.astype(str)).astype(np.int64)
+    """Per-pair codes of a matrix id column and the map code -> position in ``idx`` (what the compiled sums of
+    :mod:`geo.pairsums` take). A Categorical (what :func:`exposure_matrix` gives) keeps its own codes and is
+    looked up once per category; plain ids are each their own code. An id the table lacks is an error, not a
+    silent drop."""
+    if isinstance(ids.dtype, pd.CategoricalDtype):
+        codes, names = ids.cat.codes.to_numpy(), ids.cat.categories.astype(str)
+    else:
+        codes, names = np.arange(len(ids)), ids.astype(str)
+    code_row = idx.get_indexer(names).astype(np.int64)
     nan = codes < 0
     if (code_row < 0).any() or nan.any():
         used = np.bincount(codes[~nan], minlength=len(code_row)) > 0
-        missing = sorted(str(c) for c in ids.cat.categories[(code_row < 0) & used])[:5] + (["<missing>"] if nan.any() else [])
+        missing = sorted({str(c) for c in np.asarray(names)[(code_row < 0) & used]})
+        missing += ["<missing>"] if nan.any() else []
         if missing:
             raise GeoError(f"the exposure matrix names {what} id(s) {', '.join(missing[:5])} "
                            f"that are not in the {what} table")
     return codes, code_row
 
 
-def _band_index(dist: np.ndarray, rings: np.ndarray) -> np.ndarray:
-    """Index of the smallest ring containing each distance (len(rings) beyond the last), as int8."""
-    band = np.zeros(len(dist), dtype=np.int8)
-    for r in rings:  # a few comparisons beat a binary search over millions of rows
-        band += dist > r
-    return band
-
-
-def _band_key(pos: np.ndarray, band: np.ndarray, k: int) -> np.ndarray:
-    key = pos.astype(np.int64)
-    key *= k + 1
-    key += band
-    return key
-
-
-def _cumulative(key: np.ndarray, n: int, k: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """(n, k) sums over pairs within each ring distance from ``key = row * (k + 1) + band``: one bincount,
-    then a running sum over the bands, so "within d" is exactly "distance <= d" for every ring."""
-    sums = np.bincount(key, weights=weights, minlength=n * (k + 1)).reshape(n, k + 1)[:, :k]
-    return np.cumsum(sums, axis=1)
+def positions(idx: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
+    """Position of every matrix id in ``idx``; an id the table lacks is an error, not a silent drop."""
+    codes, code_row = row_codes(idx, ids, what)
+    return code_row[codes]
 
 
 def _covered_m(rings_m: Rings) -> float:
@@ -152,13 +119,12 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
         out[f"fac_within_{int(d)}"] = counts[:, j].astype(int)
     by_kind = _kind_rings(rings_m)
     if by_kind and "kind" in matrix.columns:
-        pos = code_row[codes]
         mk = matrix["kind"].astype(str).to_numpy()
         named = [k for k in by_kind if k != DEFAULT_KIND]
         for kind, kr in by_kind.items():
             # the 'default' rings cover every kind the mapping does not name
             sel = ~np.isin(mk, named) if kind == DEFAULT_KIND else mk == kind
-            kc = _cumulative(_band_key(pos[sel], _band_index(dist[sel], kr), len(kr)), n, len(kr))
+            kc = band_sums(codes[sel], code_row, n, dist[sel], kr)[:, :, 0]
             for j, d in enumerate(kr):
                 out[f"{kind}_within_{int(d)}"] = kc[:, j].astype(int)
     fcode, fids = _matrix_codes(matrix["facility_id"])
