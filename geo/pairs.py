@@ -19,8 +19,8 @@ import shapely
 from .kernels import KIND_POINT, KIND_POLYGON, KIND_SKIP, FacilityArrays, PointGrid, grid_pairs, point_grid
 from .ringspec import RingSpec
 
-__all__ = ["FacilityChunk", "Targets", "TargetIndex", "chunk_pairs", "facility_arrays", "bearing_deg", "point_xy",
-           "chunk_bounds", "EDGE_SLACK_M"]
+__all__ = ["FacilityChunk", "Targets", "TargetIndex", "chunk_pairs", "facility_arrays", "compiled_mask",
+           "measurable", "bearing_deg", "point_xy", "chunk_bounds", "EDGE_SLACK_M"]
 
 #: the tree is queried this much past the last ring: a pair at 5000.0004 m reports (rounded to the millimetre)
 #: as 5000.0 and belongs in the ring
@@ -93,14 +93,24 @@ class TargetIndex:
         self.targets = targets
         self.grid = grid
         self._tree: shapely.STRtree | None = None
-        #: whether any target is neither a point nor empty (then even compiled facilities need GEOS for those)
-        self.has_other = bool((~targets.pt & measurable(targets.geom)).any())
+        self._other: tuple[shapely.STRtree, np.ndarray] | None = None
+        #: positions of the targets that are neither points nor empty (village polygons): GEOS measures them
+        self.other_pos = np.flatnonzero(~targets.pt & measurable(targets.geom))
+        self.has_other = bool(len(self.other_pos))
 
     @property
     def tree(self) -> shapely.STRtree:
+        """An STRtree of every target (item i is target i)."""
         if self._tree is None:
             self._tree = shapely.STRtree(self.targets.geom)
         return self._tree
+
+    @property
+    def other_tree(self) -> tuple[shapely.STRtree, np.ndarray]:
+        """An STRtree of the targets that are not points, and the target position of each of its items."""
+        if self._other is None:
+            self._other = (shapely.STRtree(self.targets.geom[self.other_pos]), self.other_pos)
+        return self._other
 
 
 @dataclass
@@ -115,75 +125,44 @@ class FacilityChunk:
         return len(self.geom)
 
 
-def _candidates(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray], t: Targets,
-                tree: shapely.STRtree, radius: np.ndarray, sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (local facility index, community position) of the facilities ``sel`` whose bounding boxes are
-    within each facility's radius; point-to-point pairs are already cut to the radius, the others are cut in
-    :func:`_measure`."""
-    fx, fy, fpt = fxy
-    out_f, out_c = [], []
-    fp = sel[fpt[sel]]
-    if len(fp):
-        r = radius[fp]
-        x, y = fx[fp], fy[fp]
-        a, ci = tree.query(shapely.box(x - r, y - r, x + r, y + r))
-        fi = fp[a]
-        cpt = t.pt[ci]
-        ok = np.ones(len(fi), dtype=bool)
-        fq, cq = fi[cpt], ci[cpt]
-        ok[cpt] = (t.x[cq] - fx[fq]) ** 2 + (t.y[cq] - fy[fq]) ** 2 <= radius[fq] ** 2 * (1 + 1e-12)
-        out_f.append(fi[ok])
-        out_c.append(ci[ok])
-    fo = sel[~fpt[sel]]
-    if len(fo):
-        # envelopes grown by the radius: a superset, cut exactly once the distances are known
-        x0, y0, x1, y1 = shapely.bounds(fc.geom[fo]).T
-        r = radius[fo]
-        a, ci = tree.query(shapely.box(x0 - r, y0 - r, x1 + r, y1 + r))
-        out_f.append(fo[a])
-        out_c.append(ci)
-    if not out_f:
+def _candidates(fc: FacilityChunk, tree: shapely.STRtree, tree_pos: np.ndarray, radius: np.ndarray,
+                sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (local facility index, target position) of the facilities ``sel`` whose envelopes, grown by each
+    facility's radius, meet a target's envelope in ``tree`` (whose item ``i`` is target ``tree_pos[i]``): a
+    superset, cut exactly once the distances are known."""
+    if not len(sel):
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    return np.concatenate(out_f).astype(np.int64), np.concatenate(out_c).astype(np.int64)
+    x0, y0, x1, y1 = shapely.bounds(fc.geom[sel]).T
+    r = radius[sel]
+    a, ti = tree.query(shapely.box(x0 - r, y0 - r, x1 + r, y1 + r))
+    return sel[a].astype(np.int64), tree_pos[ti].astype(np.int64)
 
 
-def _measure(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray], t: Targets, fl: np.ndarray,
-             ci: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distance of each pair, and the vector from the facility's nearest point to the community.
-
-    Point pairs by coordinates; the others by GEOS shortest lines (whose length is the distance). The
-    vector joins centroids when the geometries touch or overlap (distance 0).
-    """
-    dx = t.x[ci] - fxy[0][fl]
-    dy = t.y[ci] - fxy[1][fl]
+def _measure(fc: FacilityChunk, t: Targets, fl: np.ndarray, ci: np.ndarray
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance of each pair, and the vector from the facility's nearest point to the community, from GEOS
+    shortest lines (whose length is the distance). The vector joins centroids when the geometries touch or
+    overlap (distance 0)."""
+    fo, co = fc.geom[fl], t.geom[ci]
+    coords = shapely.get_coordinates(shapely.shortest_line(fo, co)).reshape(-1, 2, 2)
+    dx = coords[:, 1, 0] - coords[:, 0, 0]
+    dy = coords[:, 1, 1] - coords[:, 0, 1]
     dist = np.hypot(dx, dy)
-    other = np.flatnonzero(np.isnan(dist))
-    if len(other):
-        fo, co = fc.geom[fl[other]], t.geom[ci[other]]
-        coords = shapely.get_coordinates(shapely.shortest_line(fo, co)).reshape(-1, 2, 2)
-        ox = coords[:, 1, 0] - coords[:, 0, 0]
-        oy = coords[:, 1, 1] - coords[:, 0, 1]
-        d = np.hypot(ox, oy)
-        touching = np.flatnonzero(d == 0)
-        if len(touching):
-            a = shapely.get_coordinates(shapely.centroid(fo[touching]))
-            b = shapely.get_coordinates(shapely.centroid(co[touching]))
-            ox[touching] = b[:, 0] - a[:, 0]
-            oy[touching] = b[:, 1] - a[:, 1]
-        dist[other], dx[other], dy[other] = d, ox, oy
+    touching = np.flatnonzero(dist == 0)
+    if len(touching):
+        a = shapely.get_coordinates(shapely.centroid(fo[touching]))
+        b = shapely.get_coordinates(shapely.centroid(co[touching]))
+        dx[touching] = b[:, 0] - a[:, 0]
+        dy[touching] = b[:, 1] - a[:, 1]
     return dist, dx, dy
 
 
-def _geos_pairs(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray], t: Targets,
-                tree: shapely.STRtree, spec: RingSpec, sel: np.ndarray, compiled: np.ndarray) -> dict[str, np.ndarray]:
-    """Pairs of the facilities ``sel`` measured with GEOS, leaving out those the compiled kernel measures
-    (a ``compiled`` facility with a point target)."""
+def _geos_pairs(fc: FacilityChunk, t: Targets, spec: RingSpec, sel: np.ndarray, tree: shapely.STRtree,
+                tree_pos: np.ndarray) -> dict[str, np.ndarray]:
+    """Pairs of the facilities ``sel`` with the targets of ``tree``, measured with GEOS (in no set order)."""
     radius = spec.radius(fc.kind_code) + EDGE_SLACK_M
-    fl, ci = _candidates(fc, fxy, t, tree, radius, sel)
-    drop = compiled[fl] & t.pt[ci]
-    if drop.any():
-        fl, ci = fl[~drop], ci[~drop]
-    dist, dx, dy = _measure(fc, fxy, t, fl, ci)
+    fl, ci = _candidates(fc, tree, tree_pos, radius, sel)
+    dist, dx, dy = _measure(fc, t, fl, ci)
     dist = np.round(dist, 3, out=dist)
     kc = fc.kind_code[fl]
     idx, keep = spec.ring_index(kc, dist)
@@ -193,6 +172,13 @@ def _geos_pairs(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray
             "bearing_deg": bearing_deg(dx, dy, 2)}
 
 
+def compiled_mask(geoms: np.ndarray, fxy: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Facilities the compiled kernel measures: points with finite coordinates and measurable (multi)polygons.
+    Anything else (lines, collections) goes through GEOS; empty geometries have no pairs."""
+    pt = (fxy or point_xy(geoms))[2]
+    return pt | (np.isin(shapely.get_type_id(geoms), (3, 6)) & measurable(geoms))
+
+
 def facility_arrays(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray],
                     spec: RingSpec) -> FacilityArrays:
     """The chunk's points and (multi)polygons as coordinate arrays for :func:`geo.kernels.grid_pairs`; other
@@ -200,8 +186,7 @@ def facility_arrays(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.nda
     geom = fc.geom
     n = len(geom)
     fx, fy, fpt = fxy
-    type_id = shapely.get_type_id(geom)
-    poly = np.isin(type_id, (3, 6)) & measurable(geom)
+    poly = compiled_mask(geom, fxy) & ~fpt
     kind = np.full(n, KIND_SKIP, dtype=np.int64)
     kind[fpt] = KIND_POINT
     kind[poly] = KIND_POLYGON
@@ -239,15 +224,18 @@ def chunk_pairs(fc: FacilityChunk, t: Targets, index: TargetIndex, spec: RingSpe
     """
     fxy = point_xy(fc.geom)
     fa = facility_arrays(fc, fxy, spec)
-    res = grid_pairs(index.grid, fa, spec.table, spec.count, threads=threads)
+    parts = [grid_pairs(index.grid, fa, spec.table, spec.count, threads=threads)]
     compiled = fa.kind != KIND_SKIP
-    geos = np.flatnonzero(measurable(fc.geom) & (~compiled | index.has_other))
-    if len(geos):
-        more = _geos_pairs(fc, fxy, t, index.tree, spec, geos, compiled)
-        if len(more["fl"]):
-            order = np.argsort(np.concatenate([res["fl"], more["fl"]]) * len(t.geom)
-                               + np.concatenate([res["ci"], more["ci"]]))
-            res = {k: np.concatenate([res[k], more[k]])[order] for k in res}
+    others = np.flatnonzero(measurable(fc.geom) & ~compiled)
+    if len(others):  # lines and the like, against every target
+        parts.append(_geos_pairs(fc, t, spec, others, index.tree, np.arange(len(t.geom))))
+    if index.has_other and compiled.any():  # compiled facilities against the targets that are not points
+        parts.append(_geos_pairs(fc, t, spec, np.flatnonzero(compiled), *index.other_tree))
+    res = parts[0]
+    if sum(len(p["fl"]) for p in parts[1:]):
+        order = np.argsort(np.concatenate([p["fl"] for p in parts]) * len(t.geom)
+                           + np.concatenate([p["ci"] for p in parts]))
+        res = {k: np.concatenate([p[k] for p in parts])[order] for k in res}
     fi = res["fl"].astype(np.int32, copy=False)  # copies only what must change (tens of MB at region scale)
     return {
         "fi": fi + np.int32(fc.offset) if fc.offset else fi,

@@ -18,11 +18,10 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
 
 from .errors import GeoError
 from .kernels import default_threads
-from .pairs import MATRIX_DTYPES, FacilityChunk, Targets, chunk_bounds, chunk_pairs, measurable
+from .pairs import MATRIX_DTYPES, FacilityChunk, Targets, chunk_bounds, chunk_pairs, compiled_mask, measurable
 from .ringspec import RingSpec
 
 __all__ = ["run_pairs", "DEFAULT_CHUNK"]
@@ -65,8 +64,8 @@ def _serial(fgeom: np.ndarray, kind_code: np.ndarray, targets: Targets, spec: Ri
 
 
 def _any_other_facility(fgeom: np.ndarray) -> bool:
-    """Whether any facility is neither a point nor a (multi)polygon (and not empty)."""
-    return bool((~np.isin(shapely.get_type_id(fgeom), (0, 3, 6)) & measurable(fgeom)).any())
+    """Whether any facility goes through GEOS (a line, a collection: neither a point nor a (multi)polygon)."""
+    return bool((measurable(fgeom) & ~compiled_mask(fgeom)).any())
 
 
 def _partition(part: gpd.GeoDataFrame, targets: Targets, spec: RingSpec) -> pd.DataFrame:
@@ -82,7 +81,7 @@ def _partition(part: gpd.GeoDataFrame, targets: Targets, spec: RingSpec) -> pd.D
         _INDEX_CACHE.clear()
         index = _INDEX_CACHE[key] = targets.index(key[1])
     geoms = np.asarray(part.geometry.array, dtype=object)
-    # one numba thread per partition: dask's threads run the partitions side by side
+    # one thread per partition: dask's threads run the partitions side by side
     res = chunk_pairs(FacilityChunk(int(pos[0]), geoms, part["_kind"].to_numpy()), targets, index, spec)
     return pd.DataFrame(res)
 

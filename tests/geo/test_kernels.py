@@ -48,8 +48,7 @@ def _both_ways(fgeom: np.ndarray, tgeom: np.ndarray, threads: int = 1):
     t = Targets.of(tgeom)
     fa = facility_arrays(fc, fxy, spec)
     got = grid_pairs(point_grid(t.x, t.y, t.pt, RINGS[-1]), fa, spec.table, spec.count, threads=threads)
-    ref = _geos_pairs(fc, fxy, t, shapely.STRtree(tgeom), spec, np.arange(len(fgeom)),
-                      np.zeros(len(fgeom), dtype=bool))
+    ref = _geos_pairs(fc, t, spec, np.arange(len(fgeom)), shapely.STRtree(tgeom), np.arange(len(tgeom)))
     order = np.argsort(ref["fl"] * len(tgeom) + ref["ci"])
     return got, {k: v[order] for k, v in ref.items()}
 
