@@ -57,14 +57,14 @@ def band_sums(codes: np.ndarray, code_row: np.ndarray, n_rows: int, dist: np.nda
     codes = _c(codes)
     args = (codes, _map(code_row), _c(other_codes), _map(code_other), np.ascontiguousarray(dist, dtype=np.float64),
             rings, table, pw, int(w_col))
-    parts = _split(codes, threads, by_rows=table.shape[1] > 0 or pair_w is not None)
-    if len(parts) > 1 and not _sorted(codes):
-        # counts only (whole numbers, exact in any order): each thread its own table, added up after
+    # counts only are whole numbers: exact whatever the order of adding
+    parts, private = _split(codes, threads, any_order=table.shape[1] == 0 and pair_w is None)
+    if private:  # each thread its own table, added up after
         outs = [out] + [np.zeros_like(out) for _ in parts[1:]]
-        _threads([(_band_sums, a, b, *args, o) for (a, b), o in zip(parts, outs)])
+        run_threads([(_band_sums, a, b, *args, o) for (a, b), o in zip(parts, outs)], len(parts))
         out = np.sum(outs, axis=0)
     else:
-        _threads([(_band_sums, a, b, *args, out) for a, b in parts])
+        run_threads([(_band_sums, a, b, *args, out) for a, b in parts], len(parts))
     return np.cumsum(out[:, : len(rings), :], axis=1)
 
 
@@ -87,16 +87,15 @@ def nearest_in_pairs(codes: np.ndarray, code_row: np.ndarray, n_rows: int, other
     code = np.full(n_rows, np.iinfo(np.int64).max, dtype=np.int64)
     codes = _c(codes)
     args = (codes, _map(code_row), _c(other_codes), np.ascontiguousarray(dist, dtype=np.float64))
-    parts = _split(codes, threads, by_rows=False)
-    if len(parts) > 1 and not _sorted(codes):
-        # each thread its own minimum, merged by (distance, code): the same answer in any order
+    parts, private = _split(codes, threads, any_order=True)  # a minimum is the same in any order
+    if private:  # each thread its own minimum, merged by (distance, code)
         pairs = [(best, code)] + [(best.copy(), code.copy()) for _ in parts[1:]]
-        _threads([(_nearest, a, b, *args, bb, cc) for (a, b), (bb, cc) in zip(parts, pairs)])
+        run_threads([(_nearest, a, b, *args, bb, cc) for (a, b), (bb, cc) in zip(parts, pairs)], len(parts))
         for bb, cc in pairs[1:]:
             better = (bb < best) | ((bb == best) & (cc < code))
             best[better], code[better] = bb[better], cc[better]
     else:
-        _threads([(_nearest, a, b, *args, best, code) for a, b in parts])
+        run_threads([(_nearest, a, b, *args, best, code) for a, b in parts], len(parts))
     none = np.isinf(best)
     best[none] = np.nan
     code[none] = -1
@@ -128,31 +127,24 @@ def burden_sums(codes: np.ndarray, code_row: np.ndarray, n_rows: int, dist: np.n
     return out, (out_w if pair_w is not None else None)
 
 
-def _sorted(codes: np.ndarray) -> bool:
-    return bool((codes[1:] >= codes[:-1]).all())
+def _split(codes: np.ndarray, threads: int, *, any_order: bool) -> tuple[list[tuple[int, int]], bool]:
+    """Ranges of pairs for ``threads`` threads, and whether each range needs its own output (merged after).
 
-
-def _split(codes: np.ndarray, threads: int, *, by_rows: bool) -> list[tuple[int, int]]:
-    """Ranges of pairs for ``threads`` threads. Pairs grouped by row (codes ascending: the facility side of a
-    matrix from :func:`geo.exposure_matrix`) are cut at row boundaries, so every row is still summed by one
-    thread in pair order and float sums stay the same to the last bit. Otherwise, where ``by_rows`` asks for
-    that order, one range; else equal ranges (the caller merges per-thread results)."""
+    Pairs grouped by row (codes ascending: the facility side of a matrix from :func:`geo.exposure_matrix`) are
+    cut at row boundaries and share one output: every row is still summed by one thread in pair order, so float
+    sums stay the same to the last bit. Other pairs are cut into equal ranges with private outputs when the
+    result does not depend on the order (``any_order``), else they stay one range."""
     n = len(codes)
     if threads <= 1 or n < 100_000:
-        return [(0, n)]
-    if not _sorted(codes):
-        if by_rows:
-            return [(0, n)]
-        step = -(-n // threads)
-        return [(a, min(a + step, n)) for a in range(0, n, step)]
-    cuts = np.searchsorted(codes, codes[np.arange(1, threads) * n // threads], side="left")
-    bounds = np.unique(np.concatenate([[0], cuts, [n]]))
-    return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])]
-
-
-def _threads(calls: list[tuple]) -> None:
-    """Run ``fn(*args)`` for every ``(fn, *args)`` side by side (the compiled passes release the GIL)."""
-    run_threads(calls, len(calls))
+        return [(0, n)], False
+    if bool((codes[1:] >= codes[:-1]).all()):
+        cuts = np.searchsorted(codes, codes[np.arange(1, threads) * n // threads], side="left")
+        bounds = np.unique(np.concatenate([[0], cuts, [n]]))
+        return [(int(a), int(b)) for a, b in zip(bounds[:-1], bounds[1:])], False
+    if not any_order:
+        return [(0, n)], False
+    step = -(-n // threads)
+    return [(a, min(a + step, n)) for a in range(0, n, step)], True
 
 
 def _c(a: np.ndarray) -> np.ndarray:
