@@ -8,10 +8,28 @@ from typing import Annotated, Optional
 
 import typer
 
+#: the catalog a command reads when ``--catalog`` is not given and it exists in the current folder
+PROJECT_CATALOG = "catalog.yaml"
+
+
+def _project_catalog(ctx: typer.Context, value: Optional[Path]) -> Optional[Path]:
+    """``--catalog`` left out: ``./catalog.yaml`` when there is one (the project folder ``layers add`` writes),
+    else the bundled sample (None). Says which on standard error, unless ``--quiet``."""
+    if value is not None or ctx.resilient_parsing:
+        return value
+    here = Path(PROJECT_CATALOG)
+    found = here if here.is_file() else None
+    if not ctx.params.get("quiet"):
+        what = (f"catalog: {here.resolve()} (found in this folder)" if found is not None else
+                f"catalog: the bundled Nong Pho sample (no {PROJECT_CATALOG} in this folder; give --catalog FILE)")
+        typer.echo(what, err=True)
+    return found
+
+
 CatalogOpt = Annotated[
     Optional[Path],
-    typer.Option("--catalog", "-c", help="Layer catalog (YAML). Default: the bundled Nong Pho sample.",
-                 dir_okay=False),
+    typer.Option("--catalog", "-c", help=f"Layer catalog (YAML). Default: ./{PROJECT_CATALOG} when there is one, "
+                 "else the bundled Nong Pho sample.", dir_okay=False, callback=_project_catalog),
 ]
 YearOpt = Annotated[
     int,
