@@ -18,6 +18,8 @@ from .assessment import Assessment
 from .edition import load_edition
 from .errors import CriteriaError
 from .evidence import load_evidence
+from .missing import data_gaps
+from .scope import community_scope, town_facilities
 from .score import score
 from .tables import read_communities, read_context, read_facilities, town_row
 
@@ -111,13 +113,20 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
 
     say("Reading layers")
     boundary = read_layer(cat.get(cat.town)) if cat.town else read_layer(cat.one("boundary"))
-    facilities = read_facilities(cat)
-    communities = read_communities(cat)
+    all_facilities = read_facilities(cat)
+    all_communities = read_communities(cat)
     context = read_context(cat)
     context = {"boundary": boundary, **context}
+    facilities, fac_outside = town_facilities(all_facilities, boundary)
+    if not len(facilities):
+        raise CriteriaError(
+            f"{cat.path}: none of the {len(all_facilities)} factories and mines stands inside the town boundary "
+            f"(layer '{cat.town}'); check that the boundary and the facility layers are of the same place")
 
     say("Measuring distances from facilities to communities")
-    matrix = geo.exposure_matrix(facilities, communities, rings)
+    matrix = geo.exposure_matrix(facilities, all_communities, rings)
+    communities, scope = community_scope(all_communities, boundary, matrix["community_id"].unique(), max(rings))
+    scope.facilities_outside = fac_outside
     com_x = geo.community_exposure(matrix, communities, rings, facilities=facilities)
     fac_x = geo.facility_exposure(matrix, communities, rings, facilities=facilities,
                                   receptors=context.get("receptors"))
@@ -141,7 +150,8 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
     fac[green_col] = fac_green.reindex(fac.index).astype(float)
     fac["in_industrial_zone"] = in_zone.reindex(fac.index)
     com = communities.join(com_x, how="left")
-    town = town_row(boundary, communities, green_share=town_green, industrial_zone_share=ind_share)
+    town = town_row(boundary, communities[communities["in_town"]], green_share=town_green,
+                    industrial_zone_share=ind_share)
 
     say("Scoring against the criteria")
     ev_path = Path(evidence_path) if evidence_path else cat.evidence.get(year)
@@ -159,6 +169,8 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
         "community": pd.DataFrame(com.drop(columns="geometry")),
     }
     scores = score(ed, tables, evidence, overrides=overrides)
+    # fields the layers could have carried (analysis columns such as pop_within_500 are never "to collect")
+    missing = data_gaps(ed, tables, layer_fields=_role_fields())
     tables = {k: v.copy() for k, v in tables.items()}
     lv = scores.levels.set_index(["subject_kind", "subject_id"])
     keep = ["level", "level_name_en", "level_name_th", "rule", "gap_text", "gap_text_th"]
@@ -209,6 +221,7 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
                        "population_method": pop_method, "green_method": green_method,
                        "overrides": dict(sorted((overrides or {}).items()))},
         "landcover": lc_meta,
+        "scope": scope.as_dict(),
     }
     lc = cat.one("landcover", required=False)
     return Assessment(
@@ -230,4 +243,15 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
         gaps=scores.gaps,
         tables=tables,
         evidence=evidence,
+        scope=scope,
+        data_gaps=missing,
     )
+
+
+def _role_fields() -> dict[str, set[str]]:
+    """The canonical fields of the factories, mines and communities roles (what a layer or a join can carry)."""
+    from layers import load_roles
+
+    roles = load_roles()
+    return {kind: set(roles[role].fields) for kind, role in
+            (("factory", "factories"), ("mine", "mines"), ("community", "communities"))}

@@ -32,7 +32,8 @@ class Assessment:
     communities : GeoDataFrame
         Index ``community_id``. Columns ``name``, ``population``, ``households``, ``level``, ``level_name_en``,
         ``level_name_th``, ``gap_text``, ``fac_within_<d>``, ``nearest_facility_id``, ``nearest_facility_m``,
-        ``burden``.
+        ``burden``, ``in_town`` (inside the boundary) and ``relation`` ('inside' | 'affected': outside the
+        boundary but within the largest ring of a town facility).
     indicators : DataFrame
         Long table, one row per subject x indicator (see ``criteria.score``).
     levels : DataFrame
@@ -64,6 +65,12 @@ class Assessment:
         The evidence read for the year.
     sensitivity : DataFrame or None
         Levels when thresholds or ring distances move (see ``criteria.sensitivity``), when computed.
+    data_gaps : DataFrame
+        Layer fields that some subjects lack, per subject kind and field, with the indicators they would let
+        the tool score and the action in English and Thai (see ``criteria.missing``).
+    scope : criteria.scope.Scope or None
+        What the run covered: communities inside the boundary, affected ones outside it, and those left out
+        (beyond every ring), and facilities outside the boundary that were left out.
     """
 
     year: int
@@ -85,6 +92,8 @@ class Assessment:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     evidence: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
+    scope: Any = None
+    data_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def year_be(self) -> int:

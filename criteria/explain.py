@@ -64,4 +64,25 @@ def explain(a: Assessment, subject_id: str) -> str:
     gap = s["gap_text"] if isinstance(s["gap_text"], str) and s["gap_text"] else "Highest level reached."
     nxt = s["next_level"]
     title = "" if pd.isna(nxt) or (isinstance(nxt, float) and math.isnan(nxt)) else f"Next level ({int(nxt)}): "
-    return head + "\n" + "\n".join(lines) + "\n\n" + title + gap
+    return head + "\n" + "\n".join(lines) + "\n\n" + title + gap + _missing_text(a, s)
+
+
+def _missing_text(a: Assessment, s: pd.Series) -> str:
+    """The data this subject (or, for the town, any subject) lacks, and what collecting it would let us score."""
+    dg = getattr(a, "data_gaps", None)
+    if dg is None or not len(dg):
+        return ""
+    kind, sid = str(s["subject_kind"]), str(s["subject_id"])
+    lines = []
+    for r in dg.itertuples():
+        if kind == "town":
+            lines.append(r.action)
+            continue
+        table = a.tables.get(kind)
+        if r.subject_kind != kind or table is None or sid not in table.index.astype(str):
+            continue
+        row = table.loc[table.index.astype(str) == sid].iloc[0]
+        if r.field not in row.index or pd.isna(row[r.field]):
+            what = f" to score {', '.join(repr(i) for i in r.indicators.split(', '))}" if r.indicators else ""
+            lines.append(f"collect {r.field} for this {kind}{what}")
+    return ("\n\nMissing data (no data, never zero):\n" + "\n".join(f"  - {x}" for x in lines)) if lines else ""

@@ -99,6 +99,17 @@ def write_buffer_tables(out: Path, tables: dict[str, pd.DataFrame],
     return [out / n for n in names]
 
 
+def _gaps_table(a: Assessment) -> pd.DataFrame:
+    """The steps that lift each subject a level (``gap_kind`` 'lift'), then the data to collect ('collect')."""
+    lift = a.gaps.assign(gap_kind="lift")
+    dg = getattr(a, "data_gaps", None)
+    if dg is None or not len(dg):
+        return tabular(lift)
+    collect = pd.DataFrame({"subject_kind": dg["subject_kind"], "subject_id": "", "indicator_id": dg["indicators"],
+                            "action": dg["action"], "action_th": dg["action_th"], "gap_kind": "collect"})
+    return tabular(pd.concat([lift, collect.reindex(columns=lift.columns)], ignore_index=True))
+
+
 def write_tables(a: Assessment, out: Path) -> list[Path]:
     """Write ``results.gpkg`` and the CSV tables of ``a`` into the folder ``out``; return the paths."""
     written: list[Path] = []
@@ -111,10 +122,20 @@ def write_tables(a: Assessment, out: Path) -> list[Path]:
         "indicators.csv": tabular(a.indicators),
         "levels.csv": tabular(a.levels),
         "dimensions.csv": tabular(a.dimensions),
-        "gaps.csv": tabular(a.gaps),
+        "gaps.csv": _gaps_table(a),
     }
     if a.sensitivity is not None:
         tables["sensitivity.csv"] = tabular(a.sensitivity)
+    scope = getattr(a, "scope", None)
+    if scope is not None and (len(scope.left_out) or len(scope.facilities_outside)):
+        # who the layers hold but the assessment does not cover, and why (beyond every ring, outside the town)
+        left = [scope.left_out.assign(kind="community").rename(columns={"community_id": "id"})]
+        if len(scope.facilities_outside):
+            left.append(scope.facilities_outside.rename(columns={"facility_id": "id"})
+                        .assign(reason="outside the town boundary"))
+        both = pd.concat(left, ignore_index=True)
+        tables["left-out.csv"] = tabular(both[["id", "kind", "name", "reason"]].sort_values(
+            ["kind", "id"], kind="stable").reset_index(drop=True))
     for name, df in tables.items():
         p = out / name
         _csv(df, p)

@@ -356,6 +356,9 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
         "overrides": ", ".join(f"{k}={v}" for k, v in params.get("overrides", {}).items()),
         "history_path": str(history_path) if history_path else "", "previous": prev.year if prev else None,
         "comparison": cmp, "repairs": a.manifest.get("repairs") or [], "atlas": [],
+        "missing_data": [r.action_th if lang == "th" else r.action
+                         for r in getattr(a, "data_gaps", pd.DataFrame(columns=["action", "action_th"])).itertuples()],
+        "coverage": a.manifest.get("scope") or {},
     }
     rep = AnnualReport(lang=lang, year=a.year, strings=t, context=context, tables=tables, comparison=cmp)
     if figures:

@@ -91,6 +91,9 @@ def assess(
     if quiet:
         return
     console.print(summary_table(a))
+    if a.scope is not None:
+        more = " (left-out.csv)" if len(a.scope.left_out) or len(a.scope.facilities_outside) else ""
+        console.print(f"Covered: {a.scope.summary()}{more}.", markup=False)
     target = 4
     lvl = int(a.town["level"])
     verdict = "meets" if lvl >= target else "does not yet meet"
@@ -98,6 +101,10 @@ def assess(
                   f"{verdict} the level-{target} target for พ.ศ. 2570 (2027).")
     if a.town.get("gap_text"):
         console.print(a.town["gap_text"], markup=False)
+    if len(a.data_gaps):
+        console.print("Missing data (\"no data\", never zero; gaps.csv):", markup=False)
+        for r in a.data_gaps.itertuples():
+            console.print(f"  - {r.action} (e.g. {r.examples})", markup=False)
     if a.sensitivity is not None:
         t = a.sensitivity
         fragile = t[~t["stable"]]

@@ -197,10 +197,20 @@ def test_duplicate_ids(proj, tmp_path):
 
 def test_missing_required_field(proj, tmp_path):
     src = tmp_path / "fac.gpkg"
-    factories().drop(columns=["gi_level"]).to_file(src)
+    factories().drop(columns=["ชื่อโรงงาน"]).to_file(src)
     msg = _refused(proj, src, "--role", "factories", "--id-field", "fac_reg")
-    assert "fac.gpkg" in msg and "field 'gi_level'" in msg and "required field 'gi_level' is missing" in msg
-    assert "--map SOURCE=gi_level" in msg and "ชื่อโรงงาน" in msg
+    assert "fac.gpkg" in msg and "field 'name'" in msg and "required field 'name' is missing" in msg
+    assert "--map SOURCE=name" in msg and "gi_level" in msg
+
+
+def test_attributes_only_criteria_read_may_be_missing(proj, tmp_path):
+    """A registry has no Green Industry level or complaints: the layer is added, those values are no data."""
+    src = tmp_path / "fac.gpkg"
+    factories().drop(columns=["gi_level", "complaints", "category"]).to_file(src)
+    r = cli("layers", "add", src, "--role", "factories", "--id-field", "fac_reg", "--catalog", proj)
+    assert r.exit_code == 0, r.output
+    g = read_layer(load_catalog(proj).get("fac"))
+    assert g["gi_level"].isna().all() and g["complaints"].isna().all() and g["category"].isna().all()
 
 
 def test_wrong_field_type(proj, tmp_path):

@@ -103,12 +103,19 @@ def test_duplicate_ids_named(tmp_path):
 
 
 def test_missing_required_field_names_field_and_choices(tmp_path):
-    gdf = gpd.GeoDataFrame({"vid": ["A"], "name": ["a"], "people": [5]}, geometry=[Point(X0, Y0)],
+    gdf = gpd.GeoDataFrame({"vid": ["A"], "ชื่อ_หมู่บ้าน": ["a"], "people": [5]}, geometry=[Point(X0, Y0)],
                            crs="EPSG:32647")
     with pytest.raises(LayerValidationError) as ei:
         read_layer(_villages(tmp_path, gdf))
     msg = str(ei.value)
-    assert "required field 'population' is missing" in msg and "people" in msg
+    assert "required field 'name' is missing" in msg and "people" in msg and "ชื่อ_หมู่บ้าน" in msg
+
+
+def test_villages_without_population_are_read_with_population_unknown(tmp_path):
+    gdf = gpd.GeoDataFrame({"vid": ["A", "B"], "name": ["a", "b"]}, geometry=[Point(X0, Y0), Point(X0 + 9, Y0)],
+                           crs="EPSG:32647")
+    g = read_layer(_villages(tmp_path, gdf))
+    assert g["population"].isna().all() and list(g["id"]) == ["A", "B"]
 
 
 def test_wrong_type_names_feature_and_field(tmp_path):
