@@ -125,7 +125,10 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
 
     say("Measuring distances from facilities to communities")
     matrix = geo.exposure_matrix(facilities, all_communities, rings)
-    communities, scope = community_scope(all_communities, boundary, matrix["community_id"].unique(), max(rings))
+    # who is covered is decided at the nominal rings, so that a sensitivity run scores the same villages
+    reach = matrix if ring_scale == 1.0 else geo.exposure_matrix(facilities, all_communities, [max(nominal)])
+    communities, scope = community_scope(all_communities, boundary, reach["community_id"].unique(), max(nominal))
+    matrix = matrix[matrix["community_id"].isin(communities.index)].reset_index(drop=True)
     scope.facilities_outside = fac_outside
     com_x = geo.community_exposure(matrix, communities, rings, facilities=facilities)
     fac_x = geo.facility_exposure(matrix, communities, rings, facilities=facilities,

@@ -100,3 +100,10 @@ def test_the_annual_reports_data_health_page_lists_missing_data_and_coverage(tmp
     assert "1 outside it within 5,000 m" in en and "60060104" in en
     th = render_annual_html(build_annual_report(a, lang="th", figures=False))
     assert "จัดเก็บข้อมูล gi_level ของโรงงาน 2 จาก 2 แห่ง" in th
+
+
+def test_a_sensitivity_run_scores_the_same_villages(tmp_path):
+    cat = _bare_town(tmp_path)
+    a = run_assessment(cat, year=2026)
+    shrunk = run_assessment(cat, year=2026, ring_scale=0.8)
+    assert set(shrunk.communities.index) == set(a.communities.index)
