@@ -255,6 +255,8 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
                                  "(GeoTIFF .tif)")
         raise LayerReadError(f"{src}: is a raster ({format_of(src)}), but role '{role}' needs "
                              f"{' or '.join(role_spec.geometry)} features")
+    if id_prefix is not None and role_spec.raster:
+        raise CatalogError(f"--id-prefix {id_prefix}: a raster has no feature ids; leave it out for role '{role}'")
     sha = sha256_file(src)
     if role_spec.raster:
         return _add_raster(src, role, catalog, name, mapping, crs, year, replace_existing, sha,

@@ -157,6 +157,12 @@ def test_damaged_store_is_refused_never_replaced(proj, tmp_path, damage):
     assert "backup" in msg and "boundary, villages" in msg
     msg = _refused(proj, "villages", command="remove")
     assert "layers.gpkg" in msg and "damaged" in msg
+    # the recovery the message gives: move it away, add the layers again
+    store.rename(proj.parent / "layers.damaged.gpkg")
+    r = cli("layers", "add", tmp_path / "src" / "villages.gpkg", "--role", "communities", "--name", "villages",
+            "--id-field", "vid", "--replace", "--catalog", proj)
+    assert r.exit_code == 0, r.output
+    assert [str(n) for n, _ in pyogrio.list_layers(store)] == ["villages"]
 
 
 # --- --save-mapping that cannot be written ---------------------------------------------------------------------
