@@ -42,13 +42,22 @@ def read_facilities(catalog: Catalog) -> gpd.GeoDataFrame:
     fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=parts[0].crs)
     dup = fac["facility_id"][fac["facility_id"].duplicated(keep=False)]
     if len(dup):
-        where = fac.loc[dup.index, ["facility_id", "layer"]].drop_duplicates()
-        raise CriteriaError(
-            "facility ids must be unique across factory and mine layers; repeated: "
-            + ", ".join(f"'{r.facility_id}' in layer '{r.layer}'" for r in where.itertuples())
-        )
+        raise CriteriaError(_repeated_ids_message(fac.loc[dup.index, ["facility_id", "layer"]]))
     fac = fac.sort_values("facility_id", kind="stable")
     return _with_id(fac.rename(columns={"facility_id": "id"}), "facility_id")
+
+
+def _repeated_ids_message(rows: pd.DataFrame, shown: int = 5) -> str:
+    """A few of the ids that repeat across facility layers, with their layers, the count, and how to fix it."""
+    layers_of = rows.groupby("facility_id", sort=False)["layer"].agg(lambda s: list(dict.fromkeys(s)))
+    examples = "; ".join(f"'{i}' in layers {', '.join(repr(x) for x in ls)}"
+                         for i, ls in list(layers_of.items())[:shown])
+    more = f" and {len(layers_of) - shown:,} more" if len(layers_of) > shown else ""
+    involved = list(dict.fromkeys(rows["layer"]))
+    return (f"facility ids must be unique across factory and mine layers, but {len(layers_of):,} id(s) repeat: "
+            f"{examples}{more}. Give each layer its own id field (ecotown layers add FILE --id-field REGISTRY_NO "
+            f"--replace), or a prefix per layer: 'id_prefix: M-' in the catalog entry of '{involved[-1]}' (or "
+            f"ecotown layers add FILE --name {involved[-1]} --id-prefix M- --replace)")
 
 
 def read_communities(catalog: Catalog) -> gpd.GeoDataFrame:

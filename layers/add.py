@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -17,20 +18,25 @@ from pyproj import CRS
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from .catalog import LayerSpec, load_catalog, sample_catalog_path, sha256_file
+from .atomic import writable_problem
 from .catalog_edit import catalog_text_with, read_catalog_data
 from .errors import CatalogError, LayerError, LayerReadError, LayerValidationError, Problem
-from .formats import format_of, is_raster_file, open_vector
+from .formats import folder_message, format_of, is_raster_file, open_vector
 from .mapping import FieldMapping, save_mapping
 from .raster_add import stage_raster
 from .read import inspect_frame
 from .repair import Repair, repair_geometries
 from .roles import load_roles
-from .store import RASTER_DIR, STORE_NAME, Transaction, delete_store_layer, raster_path, store_path, \
-    write_store_layer
+from .store import RASTER_DIR, STORE_NAME, Transaction, check_store, delete_store_layer, project_lock, \
+    raster_path, store_path, write_store_layer
 
-__all__ = ["AddResult", "add_layer", "remove_layer", "check_layer_name", "RemoveResult"]
+__all__ = ["AddResult", "add_layer", "remove_layer", "check_layer_name", "default_layer_name", "check_id_prefix",
+           "RemoveResult"]
 
 _NAME = re.compile(r"^[A-Za-z0-9_\u0e00-\u0e7f][A-Za-z0-9_\-\u0e00-\u0e7f]{0,62}$")
+#: what a default layer name keeps of a file name: every Thai character (vowels and tone marks too), not only \w
+_NOT_NAME = re.compile(r"[^A-Za-z0-9_\-\u0e00-\u0e7f]+")
+_PREFIX = re.compile(r"^[^\s'\"\\/]{1,20}$")
 
 
 @dataclass
@@ -57,6 +63,7 @@ class RemoveResult:
     catalog: Path
     store_changed: bool
     deleted_file: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def check_layer_name(name: str) -> None:
@@ -65,6 +72,41 @@ def check_layer_name(name: str) -> None:
         raise CatalogError(
             f"layer name {name!r} cannot be used: a name is 1-63 letters (Thai or English), digits, '_' or '-', "
             "and no '/', '\\', '..' or spaces, so that the layer stays inside the project's store")
+
+
+def default_layer_name(src: Path, role: str) -> str:
+    """The layer name a file gives when --name is not given: its name with every Thai character kept
+    (``หมู่บ้านใหม่.csv`` -> ``หมู่บ้านใหม่``), other characters that a name cannot hold turned into ``_``."""
+    stem = unicodedata.normalize("NFC", src.stem)
+    name = _NOT_NAME.sub("_", stem).strip("_-")[:63].rstrip("_-")
+    return name or role
+
+
+def check_id_prefix(prefix: str, where: str = "--id-prefix") -> str:
+    """A prefix put before every id of a layer (``M-`` makes mine 7 ``M-7``): 1-20 characters, no spaces."""
+    if not isinstance(prefix, str) or not _PREFIX.match(prefix):
+        raise CatalogError(f"{where}: id prefix {prefix!r} cannot be used; give 1-20 characters without spaces, "
+                           "quotes or slashes, e.g. M- or F-")
+    return prefix
+
+
+def _stored_names(catalog: Path, data: dict) -> list[str]:
+    store = store_path(catalog)
+    return [str(n) for n, e in data["layers"].items() if _own_file(catalog, e) == store]
+
+
+def _check_name(catalog: Path, data: dict, name: str, replace_existing: bool) -> Any:
+    """The catalog entry of ``name`` (None when new), or refuse: taken without --replace, or --replace of nothing."""
+    old = data["layers"].get(name)
+    if old is not None and not replace_existing:
+        raise CatalogError(f"{catalog}: a layer named '{name}' is already in the catalog (role "
+                           f"{old.get('role') if isinstance(old, dict) else '?'}); use --replace to update it with "
+                           "this file, or --name to add it under another name")
+    if old is None and replace_existing:
+        raise CatalogError(f"{catalog}: --replace: there is no layer named '{name}' to replace. Layers: "
+                           f"{', '.join(map(str, data['layers'])) or 'none'}. Give the name of the layer to "
+                           "replace with --name, or leave out --replace to add a new layer")
+    return old
 
 
 def _check_catalog_path(catalog: Path) -> Path:
@@ -107,14 +149,22 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
+def _prefix(given: str | None, old: Any) -> str | None:
+    if given is not None:
+        return given
+    return str(old["id_prefix"]) if isinstance(old, dict) and old.get("id_prefix") else None
+
+
 def _entry(role: str, source: str, *, layer: str | None, id_field: str | None, year: int | None,
            src: Path, sha: str, src_crs: str | None, classes: dict | None = None,
-           description: str = "") -> dict[str, Any]:
+           description: str = "", id_prefix: str | None = None) -> dict[str, Any]:
     e: dict[str, Any] = {"role": role, "source": source}
     if layer:
         e["layer"] = layer
     if id_field:
         e["id_field"] = id_field
+    if id_prefix:
+        e["id_prefix"] = id_prefix
     if year is not None:
         e["vintage"] = int(year)
     if description:
@@ -150,11 +200,14 @@ def _town_cover(catalog: Path) -> tuple[tuple[float, float, float, float] | None
 def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | None = None,
               mapping: FieldMapping | None = None, year: int | None = None, repair: bool = False,
               replace_existing: bool = False, save_mapping_to: str | Path | None = None,
-              description: str = "") -> AddResult:
+              description: str = "", id_prefix: str | None = None, lock_timeout: float | None = None) -> AddResult:
     """Check the layer in ``path`` against ``role`` and add it to the catalog's store (or raise, changing nothing).
 
     ``mapping`` gives the source field -> canonical field mapping, id field, CRS (for files without one),
-    text encoding and the layer inside the file. The catalog is created when it does not exist.
+    text encoding and the layer inside the file. The catalog is created when it does not exist. ``id_prefix`` is
+    recorded in the entry and put before every id when the layer is read (``--replace`` keeps the old entry's
+    prefix unless a new one is given). The project is locked (:func:`layers.store.project_lock`) from re-reading
+    the catalog to the commit; ``lock_timeout`` is how long to wait for another writer.
 
     Raises
     ------
@@ -174,18 +227,25 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
         raise CatalogError(f"the mapping is for role '{mapping.role}', but --role is '{role}'")
     mapping = replace(mapping, role=role)
     catalog = _check_catalog_path(Path(catalog))
-    name = name or re.sub(r"[^\w\-]+", "_", src.stem, flags=re.UNICODE).strip("_") or role
+    if not src.exists():
+        raise LayerReadError(f"{src}: file not found")
+    if src.is_dir():
+        raise LayerReadError(folder_message(src))
+    name = name or default_layer_name(src, role)
     check_layer_name(name)
     mapping.check(role, "--map")
     crs = _check_crs(mapping.crs, "--crs")
-    if not src.exists():
-        raise LayerReadError(f"{src}: file not found")
+    if id_prefix is not None:
+        check_id_prefix(id_prefix)
+    if save_mapping_to is not None:
+        why = writable_problem(Path(save_mapping_to))
+        if why:
+            raise CatalogError(f"--save-mapping {save_mapping_to}: cannot be written ({why}); nothing was changed. "
+                               "Give a file in a folder you can write to")
+    # checked here to fail fast, and again under the lock before anything is written
     text, data = read_catalog_data(catalog)
-    old = data["layers"].get(name)
-    if old is not None and not replace_existing:
-        raise CatalogError(f"{catalog}: a layer named '{name}' is already in the catalog (role "
-                           f"{old.get('role') if isinstance(old, dict) else '?'}); use --replace to update it with "
-                           "this file, or --name to add it under another name")
+    old = _check_name(catalog, data, name, replace_existing)
+    check_store(store_path(catalog), _stored_names(catalog, data))
     if year is not None and not 1800 <= int(year) <= 2200:
         raise CatalogError(f"--year {year}: give the Gregorian year of the data (e.g. 2026 for พ.ศ. 2569)")
     role_spec = roles[role]
@@ -195,10 +255,12 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
                                  "(GeoTIFF .tif)")
         raise LayerReadError(f"{src}: is a raster ({format_of(src)}), but role '{role}' needs "
                              f"{' or '.join(role_spec.geometry)} features")
+    if id_prefix is not None and role_spec.raster:
+        raise CatalogError(f"--id-prefix {id_prefix}: a raster has no feature ids; leave it out for role '{role}'")
     sha = sha256_file(src)
     if role_spec.raster:
-        return _add_raster(src, role, catalog, name, mapping, crs, year, replace_existing, old, text, data, sha,
-                           save_mapping_to, description)
+        return _add_raster(src, role, catalog, name, mapping, crs, year, replace_existing, sha,
+                           save_mapping_to, description, lock_timeout)
 
     source = open_vector(src, layer=mapping.layer, encoding=mapping.encoding, coords_map=mapping.coords,
                          id_field=mapping.id_field, crs=crs, layer_name=name)
@@ -258,12 +320,17 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
     warnings += [str(p) for p in res.warnings]
     gdf = res.gdf
     store = store_path(catalog)
-    entry = _entry(role, STORE_NAME, layer=name, id_field="id", year=year, src=src, sha=sha,
-                   src_crs=original_crs, description=description)
-    with Transaction() as txn:
-        write_store_layer(txn, store, name, gdf)
-        txn.stage_text(catalog, catalog_text_with(catalog, text, data, name, entry))
-        txn.commit()
+    with project_lock(catalog, timeout=lock_timeout) as lock:
+        text, data = read_catalog_data(catalog)  # as it is now: another writer may have changed it meanwhile
+        old = _check_name(catalog, data, name, replace_existing)
+        check_store(store, _stored_names(catalog, data))
+        entry = _entry(role, STORE_NAME, layer=name, id_field="id", year=year, src=src, sha=sha,
+                       src_crs=original_crs, description=description, id_prefix=_prefix(id_prefix, old))
+        with Transaction() as txn:
+            write_store_layer(txn, store, name, gdf)
+            txn.stage_text(catalog, catalog_text_with(catalog, text, data, name, entry))
+            txn.commit()
+        warnings += lock.notes()
     mapped = FieldMapping(role=role, fields={**{s: c for s, c in res.field_map.items()},
                                              **{s: k for k, s in mapping.coords.items()}},
                           id_field=mapping.id_field, crs=crs, encoding=source.encoding, layer=mapping.layer)
@@ -284,12 +351,14 @@ def _own_file(catalog: Path, entry: Any) -> Path | None:
 
 
 def _add_raster(src: Path, role: str, catalog: Path, name: str, mapping: FieldMapping, crs: str | None,
-                year: int | None, replace_existing: bool, old: Any, text: str, data: dict, sha: str,
-                save_mapping_to, description: str) -> AddResult:
-    classes = mapping.classes or (old.get("classes") if isinstance(old, dict) else None) or {}
+                year: int | None, replace_existing: bool, sha: str, save_mapping_to, description: str,
+                lock_timeout: float | None) -> AddResult:
     target = raster_path(catalog, name)
     cover, why_not = _town_cover(catalog)
-    with Transaction() as txn:
+    with project_lock(catalog, timeout=lock_timeout) as lock, Transaction() as txn:
+        text, data = read_catalog_data(catalog)
+        old = _check_name(catalog, data, name, replace_existing)
+        classes = mapping.classes or (old.get("classes") if isinstance(old, dict) else None) or {}
         info, warnings = stage_raster(txn, src, target, name=name, role=role, crs=crs, classes=classes,
                                       must_cover=cover)
         if why_not:
@@ -298,6 +367,7 @@ def _add_raster(src: Path, role: str, catalog: Path, name: str, mapping: FieldMa
                        src_crs=info["source_crs"], classes=classes, description=description)
         txn.stage_text(catalog, catalog_text_with(catalog, text, data, name, entry))
         txn.commit()
+        warnings += lock.notes()
     mapped = FieldMapping(role=role, crs=crs, classes=classes)
     if save_mapping_to is not None:
         save_mapping(mapped, Path(save_mapping_to), made_by=f"ecotown layers add {src.name} --role {role}")
@@ -305,14 +375,22 @@ def _add_raster(src: Path, role: str, catalog: Path, name: str, mapping: FieldMa
                      source_crs=info["source_crs"], replaced=old is not None, warnings=warnings, mapping=mapped)
 
 
-def remove_layer(name: str, *, catalog: str | Path) -> RemoveResult:
+def remove_layer(name: str, *, catalog: str | Path, lock_timeout: float | None = None) -> RemoveResult:
     """Take layer ``name`` out of the catalog, and out of the store when it lives there.
 
-    A source file elsewhere (not written by ``layers add``) is left where it is.
+    A source file elsewhere (not written by ``layers add``) is left where it is. The project is locked while the
+    catalog is read and changed (:func:`layers.store.project_lock`).
     """
     catalog = _check_catalog_path(Path(catalog))
     if not catalog.exists():
         raise CatalogError(f"catalog not found: {catalog}")
+    with project_lock(catalog, timeout=lock_timeout) as lock:
+        res = _remove_locked(name, catalog)
+    res.notes = lock.notes()
+    return res
+
+
+def _remove_locked(name: str, catalog: Path) -> RemoveResult:
     text, data = read_catalog_data(catalog)
     if name not in data["layers"]:
         raise CatalogError(f"{catalog}: no layer named '{name}'. Layers: {', '.join(map(str, data['layers'])) or 'none'}")
@@ -325,6 +403,8 @@ def remove_layer(name: str, *, catalog: str | Path) -> RemoveResult:
     others_use = [n for n, e in data["layers"].items() if n != name and _own_file(catalog, e) == own
                   and (own != store or (isinstance(e, dict) and e.get("layer") == entry.get("layer")))]
     deleted = None
+    if own == store:
+        check_store(store, _stored_names(catalog, data))
     with Transaction() as txn:
         changed = False
         if own is not None and not others_use:

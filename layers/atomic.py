@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text"]
+__all__ = ["atomic_path", "atomic_write_bytes", "atomic_write_text", "writable_problem"]
 
 
 def _default_mode() -> int:
@@ -51,3 +51,24 @@ def atomic_write_text(path: str | Path, text: str) -> Path:
         with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
     return Path(path)
+
+
+def writable_problem(path: str | Path) -> str | None:
+    """Why ``path`` could not be written by :func:`atomic_path` (None when it can), found out without changing
+    anything that stays: a temporary file is made in its folder and deleted again. Call it before committing
+    other changes, so that a file that cannot be written is refused while nothing has been changed yet."""
+    path = Path(path)
+    if path.is_dir():
+        return "it is a folder; give a file name inside it"
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent  # atomic_path creates the missing folders: the nearest existing one must take them
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        return f"the folder {folder} cannot be written: {exc.strerror or exc}"
+    return None

@@ -45,6 +45,9 @@ class LayerSpec:
     source_crs: str | None = None
     #: ``source: postgis``: the table or query to read (``source`` is then the catalog file itself)
     postgis: PostgisSource | None = None
+    #: put before every id of the layer when it is read (``M-``: mine 7 becomes ``M-7``), so that layers numbered
+    #: alike (factories 0, 1, 2 ... and mines 0, 1, 2 ...) keep distinct ids
+    id_prefix: str | None = None
 
     @property
     def is_postgis(self) -> bool:
@@ -155,6 +158,11 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
             classes[int(k)] = dict(v or {})
         except (TypeError, ValueError):
             raise CatalogError(f"{where}, field 'classes': class key '{k}' is not an integer") from None
+    id_prefix = raw.get("id_prefix")
+    if id_prefix is not None and (not isinstance(id_prefix, (str, int)) or isinstance(id_prefix, bool)
+                                  or not str(id_prefix).strip() or any(c.isspace() for c in str(id_prefix))):
+        raise CatalogError(f"{where}, field 'id_prefix': expected a short text without spaces such as M-, got "
+                           f"{id_prefix!r}")
     vintage = raw.get("vintage")
     if vintage is not None and not (isinstance(vintage, int) or str(vintage).strip().isdigit()):
         raise CatalogError(f"{where}, field 'vintage': expected a year such as 2026, got {vintage!r}")
@@ -175,6 +183,7 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
         source_sha256=_opt_str(raw.get("source_sha256")),
         source_crs=_opt_str(raw.get("source_crs")),
         postgis=parse_postgis(raw, where) if is_postgis_entry(raw) else None,
+        id_prefix=None if id_prefix is None else str(id_prefix),
     )
 
 

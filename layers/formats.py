@@ -25,7 +25,7 @@ import yaml
 
 from .errors import LayerReadError, LayerValidationError, Problem
 
-__all__ = ["Source", "open_vector", "format_of", "is_raster_file", "formats_config", "COORD_KEYS"]
+__all__ = ["Source", "open_vector", "format_of", "is_raster_file", "formats_config", "folder_message", "COORD_KEYS"]
 
 #: the special --map targets that name CSV coordinate columns
 COORD_KEYS = ("lon", "lat", "x", "y")
@@ -105,15 +105,48 @@ def _read(path: Path, gdal_path: str, fmt: str, layer: str | None, encoding: str
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
             return pyogrio.read_dataframe(gdal_path, **kw)
-    except LookupError:
-        raise LayerReadError(f"{path}: unknown text encoding '{encoding}' (use e.g. cp874, utf-8)") from None
     except UnicodeDecodeError as exc:
         cut = (" A DBF keeps only 10 bytes of a field name, so Thai names saved as UTF-8 are cut inside a "
                "letter: rename the fields to short names in QGIS and export again." if "Shapefile" in fmt else "")
         raise LayerReadError(f"{path}: its text is not valid {exc.encoding} ({exc.reason}).{cut} If the text is in "
                              "another encoding, give it with --encoding (e.g. --encoding cp874)") from None
     except Exception as exc:
+        # an unknown --encoding is a LookupError, but so is the IndexError a truncated FlatGeobuf gives
+        if encoding and isinstance(exc, LookupError) and not _known_encoding(encoding):
+            raise LayerReadError(f"{path}: unknown text encoding '{encoding}' (use e.g. cp874, utf-8)") from None
         raise _damaged(path, fmt, exc) from None
+
+
+def _known_encoding(name: str) -> bool:
+    import codecs
+
+    try:
+        codecs.lookup(name)
+        return True
+    except LookupError:
+        return False
+
+
+def folder_message(path: Path) -> str:
+    """Why a folder is not a layer, and which file in it to give instead (QGIS users give shapefile folders)."""
+    try:
+        items = sorted(p for p in Path(path).iterdir() if not p.name.startswith("."))
+    except OSError as exc:
+        return f"{path}: is a folder, not a layer file ({exc.strerror or exc}); give the file itself"
+    shps = [p for p in items if p.suffix.lower() == ".shp"]
+    layers = [p for p in items if p.is_file() and format_of(p) is not None]
+    listed = ", ".join(p.name + ("/" if p.is_dir() else "") for p in items[:12]) + (" ..." if len(items) > 12 else "")
+    head = f"{path}: is a folder, not a layer file."
+    if not items:
+        return f"{head} It is empty; give the layer file (.gpkg, .shp, .zip, .geojson, .csv, ...)"
+    if len(shps) == 1:
+        return f"{head} It holds one shapefile: give that file, {shps[0]}. The folder holds: {listed}"
+    if len(shps) > 1:
+        return (f"{head} It holds {len(shps)} shapefiles ({', '.join(p.name for p in shps)}); give the one you mean, "
+                f"e.g. {shps[0]}")
+    if layers:
+        return (f"{head} Give one of the layer files in it, e.g. {layers[0]}. The folder holds: {listed}")
+    return f"{head} It holds no file ecotown reads as a layer ({_supported()}); it holds: {listed}"
 
 
 def _looks_like_cp874(df: pd.DataFrame) -> bool:
@@ -188,25 +221,42 @@ def _norm(name: str) -> str:
     return re.sub(r"[\s.\-]+", "_", str(name).strip().lower())
 
 
-def _csv_frame(path: Path, notes: list[str]) -> tuple[pd.DataFrame, str]:
-    errors = []
-    for enc in formats_config()["csv_encodings"]:
-        try:
-            df = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=enc)
-            return df, enc
-        except UnicodeDecodeError as exc:
-            errors.append(f"{enc}: {exc.reason}")
-        except pd.errors.EmptyDataError:
-            raise LayerReadError(f"{path}: the CSV file is empty") from None
-        except pd.errors.ParserError as exc:
-            raise LayerReadError(f"{path}: is not a readable CSV table: {str(exc).strip()}") from None
-    raise LayerReadError(f"{path}: the CSV text is in an unknown encoding ({'; '.join(errors)}); save it as "
-                         "UTF-8 CSV")
+def _csv_frame(path: Path, encoding: str | None, notes: list[str]) -> tuple[pd.DataFrame, str]:
+    """The CSV as text cells ("" when empty), read by :func:`layers.tables.read_table` (encoding and separator
+    detected there, so CSV files are read in one place)."""
+    from .tables import read_table
+
+    table = read_table(path, encoding=encoding)
+    notes.extend(table.notes)
+    return table.df.fillna(""), table.encoding or "utf-8"
+
+
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+")
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+")
+
+
+def _coordinate_numbers(col: pd.Series, degrees: bool) -> tuple[pd.Series, np.ndarray, bool]:
+    """The numbers of one coordinate column, and whether ',' was read as the decimal mark.
+
+    ``15,39`` (Thai Excel with a European locale, or a ``;``-separated CSV) is 15.39 when every value with a comma
+    looks like that and no value has a '.'; in lon/lat columns always (a thousands reading would be far outside
+    any longitude or latitude), in x/y columns only when the digits after the comma are not groups of three (so
+    ``637,000`` stays 637000)."""
+    raw = col.astype(str).str.strip()
+    text = raw.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
+    filled = text[text != ""]
+    with_comma = filled[filled.str.contains(",", regex=False)]
+    decimal = False
+    if len(with_comma) and not filled.str.contains(".", regex=False).any():
+        if with_comma.map(lambda v: bool(_DECIMAL_COMMA.fullmatch(v))).all():
+            decimal = degrees or not with_comma.map(lambda v: bool(_THOUSANDS.fullmatch(v))).all()
+    text = text.str.replace(",", "." if decimal else "", regex=False)
+    return raw, pd.to_numeric(text, errors="coerce").to_numpy(dtype=float), decimal
 
 
 def _csv(path: Path, coords_map: dict[str, str], id_field: str | None, crs: str | None,
-         layer_name: str, notes: list[str]) -> tuple[gpd.GeoDataFrame, tuple[str, str], str]:
-    df, enc = _csv_frame(path, notes)
+         layer_name: str, notes: list[str], encoding: str | None = None) -> tuple[gpd.GeoDataFrame, tuple[str, str], str]:
+    df, enc = _csv_frame(path, encoding, notes)
     cols = {_norm(c): c for c in df.columns}
     wanted = formats_config()["csv_columns"]
     found: dict[str, str] = {}
@@ -238,9 +288,11 @@ def _csv(path: Path, coords_map: dict[str, str], id_field: str | None, crs: str 
     else:
         ids = [str(i + 1) for i in range(len(df))]
     xy = []
+    commas = []
     for col in (xcol, ycol):
-        raw = df[col].astype(str).str.strip().str.replace(",", "", regex=False)
-        num = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+        raw, num, decimal = _coordinate_numbers(df[col], default_crs == "EPSG:4326")
+        if decimal:
+            commas.append(str(col))
         bad = np.flatnonzero(np.isnan(num) & (raw != "").to_numpy())
         for pos in bad[:50]:
             problems.append(Problem(layer=layer_name, source=str(path), feature=ids[pos], field=str(col),
@@ -248,14 +300,15 @@ def _csv(path: Path, coords_map: dict[str, str], id_field: str | None, crs: str 
         xy.append(num)
     if problems:
         raise LayerValidationError(layer_name, problems)
+    if commas:
+        notes.append(f"{path}: read ',' as the decimal mark in column(s) {', '.join(commas)} (e.g. '15,39' is "
+                     "15.39)")
     x, y = xy
     ok = ~(np.isnan(x) | np.isnan(y))
     geoms = np.full(len(df), None, dtype=object)
     geoms[ok] = shapely.points(x[ok], y[ok])
     attrs = df.drop(columns=[xcol, ycol])
     gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs or default_crs)
-    if enc != formats_config()["csv_encodings"][0]:
-        notes.append(f"{path}: the CSV is not UTF-8; read it as {enc}")
     return gdf, (str(xcol), str(ycol)), enc
 
 
@@ -276,14 +329,14 @@ def open_vector(path: Path, *, layer: str | None = None, encoding: str | None = 
     if not path.exists():
         raise LayerReadError(f"{path}: file not found")
     if path.is_dir():
-        raise LayerReadError(f"{path}: is a folder; give the file (.gpkg, .shp, .zip, .geojson, ...)")
+        raise LayerReadError(folder_message(path))
     fmt = format_of(path)
     notes: list[str] = []
     src_layer: str | None = layer
     enc = encoding
     coords = None
     if fmt == "CSV":
-        gdf, coords, enc = _csv(path, coords_map or {}, id_field, crs, layer_name, notes)
+        gdf, coords, enc = _csv(path, coords_map or {}, id_field, crs, layer_name, notes, encoding)
         src_layer = None
     elif fmt == "zipped Shapefile":
         member, has_cpg = _zip_member(path, layer)

@@ -306,11 +306,15 @@ def read_layer(spec: LayerSpec) -> gpd.GeoDataFrame:
         The file cannot be opened.
     LayerValidationError
         The layer has errors; ``problems`` names every feature and field.
+
+    The ids carry the entry's ``id_prefix`` when it has one.
     """
     res = inspect_layer(spec)
     if res.errors or res.gdf is None:
         raise LayerValidationError(spec.name, res.errors or [_problem(spec, "the layer could not be read")])
     gdf = res.gdf
+    if spec.id_prefix:
+        gdf["id"] = [spec.id_prefix + str(v) for v in gdf["id"]]
     gdf.attrs["ecotown"] = {"layer": spec.name, "sha256": res.sha256, "source_crs": res.source_crs,
                             "metric_crs": METRIC_CRS}
     return gdf

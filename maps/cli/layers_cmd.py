@@ -130,6 +130,9 @@ def add(
                                                  "KML, zip with several shapefiles).")] = None,
     id_field: Annotated[Optional[str], typer.Option("--id-field", help="The field that identifies each feature "
                                                     "(default: feature number).")] = None,
+    id_prefix: Annotated[Optional[str], typer.Option("--id-prefix", help="Put this before every id of the layer "
+                                                     "(e.g. M- for mines numbered like the factories); recorded "
+                                                     "in the catalog.")] = None,
     map_: Annotated[Optional[list[str]], typer.Option("--map", "-m", help="SOURCE=CANONICAL field name, e.g. "
                                                       "--map ชื่อโรงงาน=name; repeat for more. For CSV also "
                                                       "COLUMN=lon/lat/x/y.")] = None,
@@ -160,7 +163,7 @@ def add(
         raise typer.BadParameter("give the layer's role with --role (factories, mines, communities, ...)",
                                  param_hint="--role")
     res = add_layer(path, role=role, catalog=catalog, name=name, mapping=merged, year=year, repair=repair,
-                    replace_existing=replace, save_mapping_to=save_mapping)
+                    replace_existing=replace, save_mapping_to=save_mapping, id_prefix=id_prefix)
     if quiet:
         return
     what = "replaced" if res.replaced else "added"
@@ -193,3 +196,5 @@ def remove(
     if res.deleted_file is not None:
         where += f" (deleted {res.deleted_file.name})"
     console.print(f"removed layer '{res.name}' from {res.catalog}{where}", markup=False, highlight=False)
+    for note in res.notes:
+        console.print(f"  {note}", markup=False)
