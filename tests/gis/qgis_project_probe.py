@@ -52,7 +52,7 @@ ok = p.read(qgs)
 app.processEvents()
 proj = {"read": bool(ok), "error": p.error(), "crs": p.crs().authid(), "title": p.title(),
         "absolute_paths": p.readBoolEntry("Paths", "/Absolute", True)[0], "layers": [], "tree": []}
-for lyr in p.layerTreeRoot().layerOrder():
+for lyr in [node.layer() for node in p.layerTreeRoot().findLayers()]:
     r = lyr.renderer() if lyr.isSpatial() else None
     d = {"id": lyr.id(), "name": lyr.name(), "valid": lyr.isValid(), "count": lyr.featureCount(),
          "source": lyr.source(), "spatial": lyr.isSpatial(), "renderer": r.type() if r else None,
@@ -65,7 +65,7 @@ for lyr in p.layerTreeRoot().layerOrder():
     if d["labels"]:
         d["label_field"] = lyr.labeling().settings().fieldName
     proj["layers"].append(d)
-# layers the project lists in its tree but could not load are not in layerOrder: list them from the registry
+# every layer the project loaded, whether or not in the layer tree
 proj["registry_ids"] = sorted(p.mapLayers().keys())
 for node in p.layerTreeRoot().children():
     if isinstance(node, QgsLayerTreeGroup):
