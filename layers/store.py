@@ -359,7 +359,7 @@ class Transaction:
 
 def _write_gpkg_layer(gdf: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     """The one call that writes a layer into a GeoPackage (tests make it fail to simulate a crash)."""
-    pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG")
+    pyogrio.write_dataframe(gdf, path, layer=layer, driver="GPKG", dataset_options={"VERSION": "1.2"})  # QGIS 3.22
 
 
 def write_store_layer(txn: Transaction, store: Path, name: str, gdf: gpd.GeoDataFrame) -> Path:

@@ -17,12 +17,17 @@ import pyogrio
 
 from criteria import Assessment
 
-__all__ = ["write_tables", "write_buffer_tables", "pinned_gpkg_date", "plain_types", "write_manifest", "staged_output", "tabular", "write_csv", "DETERMINISTIC_DATE"]
+__all__ = ["write_tables", "write_buffer_tables", "pinned_gpkg_date", "write_gpkg", "GPKG_VERSION", "plain_types", "write_manifest", "staged_output", "tabular", "write_csv", "DETERMINISTIC_DATE"]
 
 #: GeoPackage timestamps are pinned so that the same inputs give the same file bytes
-DETERMINISTIC_DATE = "2000-01-01T00:00:00Z"
+DETERMINISTIC_DATE = "2000-01-01T00:00:00.000Z"   # GeoPackage 1.2 date-time form (with milliseconds)
 
 _FLOAT_FORMAT = "%.10g"
+
+#: GeoPackage version of every file ecotown writes. GDAL 3.x writes 1.4 by default, which GDAL 3.6 (QGIS 3.22 on
+#: Debian 12) opens with the warning "This version of GeoPackage ... may only be partially supported"; 1.2 is read
+#: without a warning by every GDAL since 2.2. The file records it as PRAGMA user_version 10200.
+GPKG_VERSION = "1.2"
 
 
 def tabular(df: pd.DataFrame) -> pd.DataFrame:
@@ -56,6 +61,12 @@ def write_csv(df: pd.DataFrame, path: Path) -> Path:
     """Write one table as CSV the way every ecotown table is written (UTF-8 with BOM, '\\n', %.10g floats)."""
     _csv(tabular(df), Path(path))
     return Path(path)
+
+
+def write_gpkg(df: pd.DataFrame, path: Path, layer: str, **layer_options: str) -> None:
+    """Write one layer (or attribute table) into the GeoPackage ``path`` as GeoPackage ``GPKG_VERSION``."""
+    pyogrio.write_dataframe(df, path, layer=layer, driver="GPKG", dataset_options={"VERSION": GPKG_VERSION},
+                            layer_options=layer_options or None)
 
 
 @contextmanager
@@ -94,7 +105,7 @@ def write_buffer_tables(out: Path, tables: dict[str, pd.DataFrame],
                                    float_format=_FLOAT_FORMAT)
         with pinned_gpkg_date():
             for name, df in layers.items():
-                pyogrio.write_dataframe(plain_types(df), tmp / "buffer.gpkg", layer=name, driver="GPKG")
+                write_gpkg(plain_types(df), tmp / "buffer.gpkg", name)
         names = sorted(p.name for p in tmp.iterdir())
     return [out / n for n in names]
 
@@ -154,10 +165,10 @@ def write_tables(a: Assessment, out: Path) -> list[Path]:
         layers["boundary"] = gpd.GeoDataFrame(tabular(b).reset_index(drop=True), geometry="geometry", crs=b.crs)
     with pinned_gpkg_date():
         for name, g in layers.items():
-            pyogrio.write_dataframe(g, gpkg, layer=name, driver="GPKG")
+            write_gpkg(g, gpkg, name)
         for name, df in (("exposure", tables["exposure.csv"]), ("indicators", tables["indicators.csv"]),
                          ("levels", tables["levels.csv"]), ("town", tables["town.csv"])):
-            pyogrio.write_dataframe(df, gpkg, layer=name, driver="GPKG")
+            write_gpkg(df, gpkg, name)
         from .qgis_styles import add_layer_styles  # QGIS default styles (layer_styles); imports this module
 
         add_layer_styles(gpkg, a)

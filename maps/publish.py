@@ -12,10 +12,11 @@ from .level_map import level_map
 from .outputs import staged_output, write_manifest, write_tables
 from .report import write_report
 from .offline import write_map
+from .qgis_project import write_project
 
 __all__ = ["publish", "OUTPUT_FILES"]
 
-OUTPUT_FILES = ("level-map.html", "buffer-map.html", "report.html", "results.gpkg", "town.csv",
+OUTPUT_FILES = ("level-map.html", "buffer-map.html", "report.html", "results.gpkg", "results.qgs", "town.csv",
                 "facilities.csv", "communities.csv", "exposure.csv", "indicators.csv", "levels.csv",
                 "dimensions.csv", "gaps.csv", "sensitivity.csv", "manifest.json")
 
@@ -31,6 +32,8 @@ def publish(a: Assessment, out: str | Path, *, offline: bool = True,
     with staged_output(out) as tmp:
         say("Writing tables")
         names = [p.name for p in write_tables(a, tmp)]
+        say("Writing the QGIS project")
+        names.append(write_project(a, tmp).name)
         say("Drawing the level map")
         write_map(level_map(a), tmp / "level-map.html", offline=offline)
         say("Drawing the buffer map")

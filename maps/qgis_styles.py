@@ -18,12 +18,11 @@ from typing import Any
 
 import jinja2
 import pandas as pd
-import pyogrio
 
 from criteria import Assessment
 
 from .errors import MapsError, TemplateError
-from .outputs import DETERMINISTIC_DATE, pinned_gpkg_date
+from .outputs import DETERMINISTIC_DATE, pinned_gpkg_date, write_gpkg
 from .style import load_yaml_settings, level_colors, load_styles
 
 __all__ = ["QGIS_DIR", "LayerStyle", "load_qgis_settings", "qgis_color", "layer_styles", "add_layer_styles",
@@ -71,15 +70,28 @@ def _mm(px: float, settings: dict[str, Any]) -> str:
     return f"{float(px) * float(settings['px_to_mm']):.3g}"
 
 
-def _context(a: Assessment) -> dict[str, Any]:
-    """Everything the templates need, from the edition, ``styles.yaml`` and ``qgis.yaml``."""
+def _legend_words(legend: str) -> dict[str, str]:
+    words = load_qgis_settings().get("legend", {}).get(legend)
+    need = {"level", "factory", "mine", "no_level", "ring"}
+    if not isinstance(words, dict) or not need <= set(words):
+        raise TemplateError(f"{QGIS_DIR / 'qgis.yaml'}: legend.{legend} needs the words {', '.join(sorted(need))}")
+    return {k: str(v) for k, v in words.items()}
+
+
+def _context(a: Assessment, legend: str = "gpkg") -> dict[str, Any]:
+    """Everything the templates need, from the edition, ``styles.yaml`` and ``qgis.yaml``; ``legend`` picks the
+    legend words of ``qgis.yaml`` (``gpkg``: the default styles in results.gpkg, ``project``: results.qgs)."""
     st = load_styles()
     q = load_qgis_settings()
     colors = level_colors(a.edition, st)
     mine, fac, vil, bnd = st["mine"], st["factory"], st["village"], st["boundary"]
-    levels = [{"level": lv.level, "label": f"{lv.level} {lv.name_en} / {lv.name_th}",
-               "color": qgis_color(colors[lv.level]), "fill": qgis_color(colors[lv.level], mine["fill_opacity"])}
-              for lv in a.edition.levels]
+    words = _legend_words(legend)
+    levels = []
+    for lv in a.edition.levels:
+        label = words["level"].format(level=lv.level, name_en=lv.name_en, name_th=lv.name_th)
+        levels.append({"level": lv.level, "label": label, "factory": words["factory"].format(label=label),
+                       "mine": words["mine"].format(label=label), "color": qgis_color(colors[lv.level]),
+                       "fill": qgis_color(colors[lv.level], mine["fill_opacity"])})
     pop = pd.to_numeric(a.communities.get("population", pd.Series(dtype=float)), errors="coerce").clip(lower=0)
     top = math.sqrt(float(pop.max())) if pop.notna().any() and float(pop.max()) > 0 else 1.0
     lo = float(vil["min_radius"]) * 2 * float(q["px_to_mm"])
@@ -88,7 +100,7 @@ def _context(a: Assessment) -> dict[str, Any]:
     rings = []
     for r in sorted({int(v) for v in a.rings["ring_m"].dropna()} | {int(v) for v in a.rings_m}):
         rs = st["rings"].get(r) or st["rings"].get(str(r)) or st["ring_default"]
-        rings.append({"ring_m": r, "label": f"within {r} m / ภายใน {r:,} ม.",
+        rings.append({"ring_m": r, "label": words["ring"].format(m=r, m_th=f"{r:,}"),
                       "fill": qgis_color(rs["color"], rs["fill_opacity"]), "outline": qgis_color(rs["color"]),
                       "outline_mm": _mm(1, q)})
     lab = dict(q["labels"])
@@ -97,7 +109,8 @@ def _context(a: Assessment) -> dict[str, Any]:
     town_level = int(a.town["level"]) if pd.notna(a.town.get("level")) else None
     return {
         "levels": levels,
-        "no_level": {"color": qgis_color(st["no_level"]), "fill": qgis_color(st["no_level"], mine["fill_opacity"])},
+        "no_level": {"color": qgis_color(st["no_level"]), "fill": qgis_color(st["no_level"], mine["fill_opacity"]),
+                     "label": words["no_level"]},
         "factory": {"size_mm": _mm(2 * float(fac["radius"]), q), "outline": qgis_color(fac["color"]),
                     "outline_mm": _mm(fac["weight"], q)},
         "mine": {"outline": qgis_color(mine["color"]), "outline_mm": _mm(mine["weight"], q)},
@@ -169,8 +182,7 @@ def add_layer_styles(gpkg: str | Path, a: Assessment) -> list[str]:
     })
     try:
         with pinned_gpkg_date():
-            pyogrio.write_dataframe(df, gpkg, layer=STYLES_TABLE, driver="GPKG",
-                                    layer_options={"FID": "id", "OVERWRITE": "YES"})
+            write_gpkg(df, gpkg, STYLES_TABLE, FID="id", OVERWRITE="YES")
     except Exception as e:  # pyogrio/GDAL errors have no common base class
         raise MapsError(f"{gpkg}: cannot write the QGIS styles table {STYLES_TABLE}: {e}") from None
     return [s.layer for s in styles]
