@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import CatalogError, LayerNotFoundError
+from .joinspec import JoinSpec, parse_joins
 from .postgis import PostgisSource, is_postgis_entry, parse_postgis
 from .roles import load_roles
 
@@ -45,6 +46,8 @@ class LayerSpec:
     source_crs: str | None = None
     #: ``source: postgis``: the table or query to read (``source`` is then the catalog file itself)
     postgis: PostgisSource | None = None
+    #: attribute tables joined to the features by a key (``joins:``), applied whenever the layer is read
+    joins: tuple[JoinSpec, ...] = ()
 
     @property
     def is_postgis(self) -> bool:
@@ -175,6 +178,7 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
         source_sha256=_opt_str(raw.get("source_sha256")),
         source_crs=_opt_str(raw.get("source_crs")),
         postgis=parse_postgis(raw, where) if is_postgis_entry(raw) else None,
+        joins=parse_joins(raw.get("joins"), base=base, role=roles[role], where=where),
     )
 
 

@@ -48,6 +48,20 @@ def list_layers(catalog: CatalogOpt = None) -> None:
         t.add_row(s.name, s.role, src, s.layer or "", s.id_field or "", mapped,
                   str(s.vintage or ""))
     console.print(t)
+    for s in cat.layers.values():
+        for j in s.joins:
+            console.print(f"join '{j.name}' -> layer '{s.name}': {_rel(j.source, cat.path.parent)}, '{j.on}' = "
+                          f"{j.to_field or s.id_field or 'feature number'}; "
+                          + ", ".join(f"{k}→{v}" for k, v in j.fields.items())
+                          + (f"; {j.aggregate}" if j.aggregate else "")
+                          + (f"; vintage {j.vintage}" if j.vintage else ""), markup=False)
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
 
 
 @app.command("check")
@@ -111,6 +125,20 @@ def show_layer(
         for fld in facts.fields:
             f.add_row(fld.name, fld.type, f"{fld.filled:,}", fld.example)
         console.print(f)
+    if facts.joins:
+        jt = Table(title="joined tables", title_justify="left")
+        for col in ("join", "table", "key", "fields", "aggregate", "rows", "matched", "sha256", "vintage"):
+            jt.add_column(col, overflow="fold")
+        for r in facts.joins:
+            j = r.join
+            jt.add_row(j.name, _rel(j.source, cat.path.parent) + (f" sheet '{j.sheet}'" if j.sheet else ""),
+                       f"{j.on} = {r.key_field}", ", ".join(f"{k}→{v}" for k, v in j.fields.items()),
+                       j.aggregate or "", f"{r.rows:,}", f"{r.matched:,} of {r.features:,}", (r.sha256 or "")[:12],
+                       str(j.vintage or ""))
+        console.print(jt)
+        for r in facts.joins:
+            for line in r.lines()[1 + len(r.unmatched_lines()):]:  # the rest are warnings, printed below
+                console.print(f"{r.join.name}: {line}", markup=False)
     for p in facts.problems:
         console.print(str(p), markup=False, highlight=False)
     if not facts.ok:
@@ -193,3 +221,8 @@ def remove(
     if res.deleted_file is not None:
         where += f" (deleted {res.deleted_file.name})"
     console.print(f"removed layer '{res.name}' from {res.catalog}{where}", markup=False, highlight=False)
+
+
+from .join_cmd import join as _join  # noqa: E402  (its own module; registered here as `layers join`)
+
+app.command("join")(_join)
