@@ -125,20 +125,27 @@ def show_layer(
         for fld in facts.fields:
             f.add_row(fld.name, fld.type, f"{fld.filled:,}", fld.example)
         console.print(f)
-    if facts.joins:
-        jt = Table(title="joined tables", title_justify="left")
-        for col in ("join", "table", "key", "fields", "aggregate", "rows", "matched", "sha256", "vintage"):
-            jt.add_column(col, overflow="fold")
-        for r in facts.joins:
-            j = r.join
-            jt.add_row(j.name, _rel(j.source, cat.path.parent) + (f" sheet '{j.sheet}'" if j.sheet else ""),
-                       f"{j.on} = {r.key_field}", ", ".join(f"{k}→{v}" for k, v in j.fields.items()),
-                       j.aggregate or "", f"{r.rows:,}", f"{r.matched:,} of {r.features:,}", (r.sha256 or "")[:12],
-                       str(j.vintage or ""))
+    for r in facts.joins:
+        j = r.join
+        jt = Table(title=f"joined table '{j.name}'", title_justify="left", show_header=False)
+        jt.add_column("what", no_wrap=True, style="bold")
+        jt.add_column("value", overflow="fold")
+        dated = ", ".join(x for x in (f"date {j.date_field}" if j.date_field else "",
+                                      f"expires {j.expires_field}" if j.expires_field else "") if x)
+        for label, value in (
+                ("table", _rel(j.source, cat.path.parent) + (f" sheet '{j.sheet}'" if j.sheet else "")
+                 + (f" table '{j.layer}'" if j.layer else "")),
+                ("key", f"{j.on} = {r.key_field}"),
+                ("fields", ", ".join(f"{k}→{v}" for k, v in j.fields.items())),
+                ("aggregate", (j.aggregate or "none (one row per key)") + (f" ({dated})" if dated else "")),
+                ("rows", f"{r.rows:,}; {r.matched:,} of {r.features:,} features matched"),
+                ("sha256", r.sha256 or ""),
+                ("vintage", str(j.vintage) if j.vintage is not None else "not recorded"),
+                ("added", j.added or "not recorded (entry written by hand)")):
+            jt.add_row(label, value)
         console.print(jt)
-        for r in facts.joins:
-            for line in r.lines()[1 + len(r.unmatched_lines()):]:  # the rest are warnings, printed below
-                console.print(f"{r.join.name}: {line}", markup=False)
+        for line in r.lines()[1 + len(r.unmatched_lines()):]:  # the rest are warnings, printed below
+            console.print(f"{j.name}: {line}", markup=False)
     for p in facts.problems:
         console.print(str(p), markup=False, highlight=False)
     if not facts.ok:
