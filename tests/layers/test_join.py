@@ -289,3 +289,29 @@ def test_dates_as_offices_write_them(text, want):
 def test_dates_that_are_refused(text):
     with pytest.raises(DateError):
         parse_date(text)
+
+
+def test_replacing_the_layer_keeps_its_joins_and_removing_it_deletes_its_tables(proj, tmp_path):
+    assert join_gi(proj, certificates(tmp_path)).exit_code == 0
+    src = tmp_path / "src" / "fac2027.gpkg"
+    factories(2, fac_reg=REG[:2]).drop(columns=["gi_level"]).to_file(src)
+    r = cli("layers", "add", src, "--role", "factories", "--name", "factories", "--id-field", "fac_reg", "--replace",
+            "--catalog", proj)
+    assert r.exit_code == 0, r.output
+    assert [j.name for j in load_catalog(proj).get("factories").joins] == ["gi_certificates"]
+    assert gi(proj, 2026) == {REG[0]: 3, REG[1]: None}
+    kept = proj.parent / "tables" / "gi_certificates.csv"
+    r = cli("layers", "remove", "factories", "--catalog", proj)
+    assert r.exit_code == 0, r.output
+    assert not kept.exists() and "factories" not in load_catalog(proj).layers
+
+
+def test_buffer_reads_joined_tables_for_its_year(proj, tmp_path):
+    table = cp874_csv(tmp_path / "pop.csv", [["รหัส", "ประชากร"], ["V1", "5000"], ["V2", "7"]])
+    r = cli("layers", "join", table, "--to", "villages", "--on", "รหัส", "--catalog", proj)
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "buf"
+    r = cli("buffer", "--catalog", proj, "--around", "factories", "--year", "2026", "--out", out, "--quiet")
+    assert r.exit_code == 0, r.output
+    com = pd.read_csv(out / "communities.csv", dtype={"community_id": str}).set_index("community_id")
+    assert com.loc["V1", "population"] == 5000 and com.loc["V2", "population"] == 7
