@@ -315,3 +315,23 @@ def test_buffer_reads_joined_tables_for_its_year(proj, tmp_path):
     assert r.exit_code == 0, r.output
     com = pd.read_csv(out / "communities.csv", dtype={"community_id": str}).set_index("community_id")
     assert com.loc["V1", "population"] == 5000 and com.loc["V2", "population"] == 7
+
+
+@pytest.mark.parametrize("to_field", ["registry_no", "fac_reg"])
+def test_to_field_by_canonical_or_source_name_on_a_hand_written_layer(tmp_path, to_field):
+    """A catalog written by hand points at the office's own file; the key field is named either way."""
+    from layers import join_table
+
+    proj = tmp_path / "p"
+    proj.mkdir()
+    factories(3, fac_reg=["0105", "0106", "0107"]).to_file(proj / "diw.gpkg")  # registration numbers with a leading zero
+    cat = proj / "catalog.yaml"
+    cat.write_text("# by hand\nlayers:\n  factories:\n    role: factories\n    source: diw.gpkg\n"
+                   "    id_field: ชื่อโรงงาน\n", encoding="utf-8")
+    table = cp874_csv(tmp_path / "gi.csv", [["ทะเบียน", "ระดับ"], ["0105", "5"], ["0107", "4"]])
+    res = join_table(table, to="factories", on="ทะเบียน", to_field=to_field, fields={"ระดับ": "gi_level"},
+                     catalog=cat)
+    assert res.report.matched == 2 and res.report.key_field == "fac_reg"
+    g = read_layer(load_catalog(cat).get("factories"), 2026).set_index("registry_no")
+    assert g["gi_level"].tolist() == [5, 1, 4]  # the second keeps the gi_level of the layer itself
+    assert cat.read_text(encoding="utf-8").startswith("# by hand\n")
