@@ -112,10 +112,10 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
         raise CriteriaError(f"ring scale {ring_scale} gives unusable ring distances {rings}")
 
     say("Reading layers")
-    boundary = read_layer(cat.get(cat.town)) if cat.town else read_layer(cat.one("boundary"))
-    all_facilities = read_facilities(cat)
-    all_communities = read_communities(cat)
-    context = read_context(cat)
+    boundary = read_layer(cat.get(cat.town) if cat.town else cat.one("boundary"), year)
+    all_facilities = read_facilities(cat, year)
+    all_communities = read_communities(cat, year)
+    context = read_context(cat, year)
     context = {"boundary": boundary, **context}
     facilities, fac_outside = town_facilities(all_facilities, boundary)
     if not len(facilities):
@@ -208,6 +208,11 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
             if getattr(spec, key, None):
                 entry[key] = str(getattr(spec, key))
         inputs.append(entry)
+        for j in getattr(spec, "joins", ()):  # tables joined to the layer (`ecotown layers join`)
+            inputs.append({"layer": f"{spec.name}/{j.name}", "role": "join", "source": str(j.source),
+                           "layer_in_file": j.sheet or j.layer, "sha256": sha256_file(j.source),
+                           "vintage": j.vintage, "joined_to": spec.name, "on": j.on,
+                           "fields": dict(j.fields), "aggregate": j.aggregate})
     if ev_path:
         inputs.append({"layer": f"evidence-{year}", "role": "evidence", "source": str(ev_path),
                        "layer_in_file": None, "sha256": sha256_file(ev_path), "vintage": year})

@@ -18,6 +18,8 @@ from .errors import (
 from .raster import RasterInfo, inspect_raster, read_raster_spec
 from .formats import Source, open_vector
 from .mapping import FieldMapping, load_mapping, parse_map_options, save_mapping
+from .join import JoinReport, JoinResult, apply_joins, join_table
+from .joinspec import JoinSpec
 from .read import LayerRead, inspect_frame, inspect_layer, read_layer
 from .roles import FieldSpec, Role, load_roles
 from .show import LayerFacts, describe_layer
@@ -37,6 +39,11 @@ __all__ = [
     "inspect_layer",
     "inspect_frame",
     "add_layer",
+    "join_table",
+    "apply_joins",
+    "JoinSpec",
+    "JoinReport",
+    "JoinResult",
     "remove_layer",
     "AddResult",
     "RemoveResult",

@@ -326,6 +326,8 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
         check_store(store, _stored_names(catalog, data))
         entry = _entry(role, STORE_NAME, layer=name, id_field="id", year=year, src=src, sha=sha,
                        src_crs=original_crs, description=description, id_prefix=_prefix(id_prefix, old))
+        if isinstance(old, dict) and old.get("joins") and old.get("role") == role:
+            entry["joins"] = old["joins"]  # next year's layer keeps its joined tables (checked when it is read)
         with Transaction() as txn:
             write_store_layer(txn, store, name, gdf)
             txn.stage_text(catalog, catalog_text_with(catalog, text, data, name, entry))
@@ -413,6 +415,12 @@ def _remove_locked(name: str, catalog: Path) -> RemoveResult:
             elif own.parent == catalog.parent / RASTER_DIR:
                 txn.stage_delete(own)
                 deleted = own
+        for j in (entry.get("joins") or []) if isinstance(entry, dict) else []:  # tables kept by `layers join`
+            table = _own_file(catalog, j)
+            if table is not None and table.parent == catalog.parent / "tables" and not any(
+                    _own_file(catalog, oj) == table for n, e in data["layers"].items() if n != name
+                    and isinstance(e, dict) for oj in (e.get("joins") or [])):
+                txn.stage_delete(table)
         txn.stage_text(catalog, catalog_text_with(catalog, text, data, name, None))
         txn.commit()
     return RemoveResult(name=name, catalog=catalog, store_changed=changed, deleted_file=deleted)

@@ -11,6 +11,7 @@ from typing import Any
 import yaml
 
 from .errors import CatalogError, LayerNotFoundError
+from .joinspec import JoinSpec, parse_joins
 from .postgis import PostgisSource, is_postgis_entry, parse_postgis
 from .roles import load_roles
 
@@ -48,6 +49,8 @@ class LayerSpec:
     #: put before every id of the layer when it is read (``M-``: mine 7 becomes ``M-7``), so that layers numbered
     #: alike (factories 0, 1, 2 ... and mines 0, 1, 2 ...) keep distinct ids
     id_prefix: str | None = None
+    #: attribute tables joined to the features by a key (``joins:``), applied whenever the layer is read
+    joins: tuple[JoinSpec, ...] = ()
 
     @property
     def is_postgis(self) -> bool:
@@ -184,6 +187,7 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
         source_crs=_opt_str(raw.get("source_crs")),
         postgis=parse_postgis(raw, where) if is_postgis_entry(raw) else None,
         id_prefix=None if id_prefix is None else str(id_prefix),
+        joins=parse_joins(raw.get("joins"), base=base, role=roles[role], where=where),
     )
 
 

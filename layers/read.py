@@ -36,6 +36,8 @@ class LayerRead:
     sha256: str | None = None
     feature_count: int = 0
     field_map: dict[str, str] = field(default_factory=dict)
+    #: one :class:`layers.join.JoinReport` per table joined to the layer
+    joins: list = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -166,20 +168,32 @@ def _check_location(gdf: gpd.GeoDataFrame, ids: pd.Series, spec: LayerSpec, prob
             f"(the layer says {spec.crs or gdf.crs.to_string()})", feature=idx[i]))
 
 
-def inspect_layer(spec: LayerSpec) -> LayerRead:
+def inspect_layer(spec: LayerSpec, year: int | None = None) -> LayerRead:
     """Read and check one vector layer without raising for data problems.
 
     The returned ``gdf`` (None when there are errors) has an ``id`` column (text), the role's canonical
-    fields in their types, and geometries in EPSG:32647.
+    fields in their types, and geometries in EPSG:32647. The tables joined to the layer (``joins:``) are applied
+    first, for ``year`` (default: this year), so their values are checked like the layer's own.
     """
     role = load_roles()[spec.role]
     if role.raster:
         raise LayerReadError(f"layer '{spec.name}' is a raster ({spec.source}); use layers.read_raster_spec")
     if spec.is_postgis:  # a PostGIS table or query: its sha256 is of the content read
         raw, sha = read_postgis_layer(spec)
+    else:
+        sha = sha256_file(spec.source)
+        raw = _open(spec)
+    if not spec.joins:
         return inspect_frame(raw, spec, sha256=sha)
-    sha = sha256_file(spec.source)
-    return inspect_frame(_open(spec), spec, sha256=sha)
+    from .join import apply_joins
+
+    joined = apply_joins(raw, spec, year)
+    res = inspect_frame(joined.frame, spec, sha256=sha)
+    res.problems[:0] = joined.problems
+    res.joins = joined.reports
+    if res.errors:
+        res.gdf = None
+    return res
 
 
 def inspect_frame(raw: pd.DataFrame, spec: LayerSpec, *, sha256: str | None = None,
@@ -297,8 +311,10 @@ def _coerce_column(values: list, fspec, ids: pd.Series, spec: LayerSpec, problem
     return out
 
 
-def read_layer(spec: LayerSpec) -> gpd.GeoDataFrame:
+def read_layer(spec: LayerSpec, year: int | None = None) -> gpd.GeoDataFrame:
     """Read one vector layer of the catalog, validated, with canonical fields, in EPSG:32647.
+
+    ``year`` is the year assessed: the tables joined to the layer count the rows of that year (default: this year).
 
     Raises
     ------
@@ -309,7 +325,7 @@ def read_layer(spec: LayerSpec) -> gpd.GeoDataFrame:
 
     The ids carry the entry's ``id_prefix`` when it has one.
     """
-    res = inspect_layer(spec)
+    res = inspect_layer(spec, year)
     if res.errors or res.gdf is None:
         raise LayerValidationError(spec.name, res.errors or [_problem(spec, "the layer could not be read")])
     gdf = res.gdf

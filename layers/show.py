@@ -39,6 +39,8 @@ class LayerFacts:
     sha256: str | None = None
     raster: dict[str, Any] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    #: the tables joined to the layer, as read (layers.join.JoinReport)
+    joins: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -99,7 +101,7 @@ def describe_layer(catalog: Catalog, name: str) -> LayerFacts:
         return facts
     res = inspect_layer(spec)
     facts = LayerFacts(spec=spec, kind="vector", features=res.feature_count, crs=res.source_crs, sha256=res.sha256,
-                       problems=res.problems)
+                       problems=res.problems, joins=res.joins)
     gdf = res.gdf
     if gdf is None:
         return facts

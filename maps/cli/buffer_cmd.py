@@ -21,7 +21,7 @@ from layers import Catalog, CatalogError, load_catalog, read_layer
 
 from ..outputs import write_buffer_tables
 from .errors import friendly_errors
-from .options import CatalogOpt, QuietOpt
+from .options import CatalogOpt, MaybeYearOpt, QuietOpt, this_year
 from .progress import progress_printer
 
 __all__ = ["buffer", "parse_rings", "parse_kind_rings"]
@@ -68,12 +68,13 @@ def _specs(cat: Catalog, tokens: str, what: str):
     return out
 
 
-def _read(cat: Catalog, tokens: str, what: str, id_col: str, with_kind: bool) -> gpd.GeoDataFrame:
+def _read(cat: Catalog, tokens: str, what: str, id_col: str, with_kind: bool,
+          year: int | None = None) -> gpd.GeoDataFrame:
     parts = []
     for spec in _specs(cat, tokens, what):
         if spec.is_raster:
             raise CatalogError(f"{what}: layer '{spec.name}' is a raster; give vector layers")
-        g = read_layer(spec).rename(columns={"id": id_col})
+        g = read_layer(spec, year).rename(columns={"id": id_col})
         if with_kind:
             g.insert(1, "kind", KIND_OF_ROLE.get(spec.role, spec.role))
         g.insert(1, "layer", spec.name)
@@ -112,20 +113,22 @@ def buffer(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Address of a dask scheduler, e.g. "
                                                      "tcp://10.0.0.5:8786.")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.", file_okay=False)] = Path("buffer-out"),
+    year: MaybeYearOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Exposure of communities to facilities in rings: matrix and summaries (GeoPackage and CSV), no criteria."""
     cat = load_catalog(catalog)
+    year = year or this_year()  # the year whose rows the joined tables count (complaints, certificates)
     base = parse_rings(rings) if rings else list(cat.rings_m)
     per_kind = parse_kind_rings(kind_rings or [])
     ring_arg: list[int] | dict[str, list[int]] = {"default": base, **per_kind} if per_kind else base
     with progress_printer(quiet) as say:
         say("Reading layers")
-        fac = _read(cat, around, "--around", "facility_id", with_kind=True)
-        com = _read(cat, communities, "--communities", "community_id", with_kind=False)
+        fac = _read(cat, around, "--around", "facility_id", with_kind=True, year=year)
+        com = _read(cat, communities, "--communities", "community_id", with_kind=False, year=year)
         rec = None
         if receptors and any(t in cat.layers or cat.by_role(t) for t in receptors.split(",") if t.strip()):
-            rec = _read(cat, receptors, "--receptors", "receptor_id", with_kind=False)
+            rec = _read(cat, receptors, "--receptors", "receptor_id", with_kind=False, year=year)
         rose = geo.load_wind_rose(wind) if wind else None
         say(f"Measuring {len(fac)} facilities x {len(com)} communities")
         matrix = geo.exposure_matrix(fac, com, ring_arg, workers=workers, scheduler=scheduler)

@@ -48,6 +48,20 @@ def list_layers(catalog: CatalogOpt = None) -> None:
         t.add_row(s.name, s.role, src, s.layer or "", s.id_field or "", mapped,
                   str(s.vintage or ""))
     console.print(t)
+    for s in cat.layers.values():
+        for j in s.joins:
+            console.print(f"join '{j.name}' -> layer '{s.name}': {_rel(j.source, cat.path.parent)}, '{j.on}' = "
+                          f"{j.to_field or s.id_field or 'feature number'}; "
+                          + ", ".join(f"{k}→{v}" for k, v in j.fields.items())
+                          + (f"; {j.aggregate}" if j.aggregate else "")
+                          + (f"; vintage {j.vintage}" if j.vintage else ""), markup=False)
+
+
+def _rel(path: Path, base: Path) -> str:
+    try:
+        return str(path.relative_to(base))
+    except ValueError:
+        return str(path)
 
 
 @app.command("check")
@@ -111,6 +125,27 @@ def show_layer(
         for fld in facts.fields:
             f.add_row(fld.name, fld.type, f"{fld.filled:,}", fld.example)
         console.print(f)
+    for r in facts.joins:
+        j = r.join
+        jt = Table(title=f"joined table '{j.name}'", title_justify="left", show_header=False)
+        jt.add_column("what", no_wrap=True, style="bold")
+        jt.add_column("value", overflow="fold")
+        dated = ", ".join(x for x in (f"date {j.date_field}" if j.date_field else "",
+                                      f"expires {j.expires_field}" if j.expires_field else "") if x)
+        for label, value in (
+                ("table", _rel(j.source, cat.path.parent) + (f" sheet '{j.sheet}'" if j.sheet else "")
+                 + (f" table '{j.layer}'" if j.layer else "")),
+                ("key", f"{j.on} = {r.key_field}"),
+                ("fields", ", ".join(f"{k}→{v}" for k, v in j.fields.items())),
+                ("aggregate", (j.aggregate or "none (one row per key)") + (f" ({dated})" if dated else "")),
+                ("rows", f"{r.rows:,}; {r.matched:,} of {r.features:,} features matched"),
+                ("sha256", r.sha256 or ""),
+                ("vintage", str(j.vintage) if j.vintage is not None else "not recorded"),
+                ("added", j.added or "not recorded (entry written by hand)")):
+            jt.add_row(label, value)
+        console.print(jt)
+        for line in r.lines()[1 + len(r.unmatched_lines()):]:  # the rest are warnings, printed below
+            console.print(f"{j.name}: {line}", markup=False)
     for p in facts.problems:
         console.print(str(p), markup=False, highlight=False)
     if not facts.ok:
@@ -198,3 +233,8 @@ def remove(
     console.print(f"removed layer '{res.name}' from {res.catalog}{where}", markup=False, highlight=False)
     for note in res.notes:
         console.print(f"  {note}", markup=False)
+
+
+from .join_cmd import join as _join  # noqa: E402  (its own module; registered here as `layers join`)
+
+app.command("join")(_join)
