@@ -45,6 +45,9 @@ class LayerSpec:
     source_crs: str | None = None
     #: ``source: postgis``: the table or query to read (``source`` is then the catalog file itself)
     postgis: PostgisSource | None = None
+    #: a CSV or XLSX source: its coordinate columns ({lon: COL, lat: COL} or {x: COL, y: COL}) and the sheet
+    coords: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
 
     @property
     def is_postgis(self) -> bool:
@@ -155,6 +158,11 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
             classes[int(k)] = dict(v or {})
         except (TypeError, ValueError):
             raise CatalogError(f"{where}, field 'classes': class key '{k}' is not an integer") from None
+    coords = raw.get("coords") or {}
+    if not isinstance(coords, dict) or not set(map(str, coords)) <= {"lon", "lat", "x", "y"} or (
+            coords and set(map(str, coords)) not in ({"lon", "lat"}, {"x", "y"})):
+        raise CatalogError(f"{where}, field 'coords': expected {{lon: COLUMN, lat: COLUMN}} or {{x: COLUMN, y: COLUMN}} "
+                           f"(the coordinate columns of a CSV or XLSX table), got {coords!r}")
     vintage = raw.get("vintage")
     if vintage is not None and not (isinstance(vintage, int) or str(vintage).strip().isdigit()):
         raise CatalogError(f"{where}, field 'vintage': expected a year such as 2026, got {vintage!r}")
@@ -175,6 +183,8 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
         source_sha256=_opt_str(raw.get("source_sha256")),
         source_crs=_opt_str(raw.get("source_crs")),
         postgis=parse_postgis(raw, where) if is_postgis_entry(raw) else None,
+        coords={str(k): str(v) for k, v in coords.items()},
+        sheet=_opt_str(raw.get("sheet")),
     )
 
 

@@ -121,13 +121,15 @@ def show_layer(
 @friendly_errors
 def add(
     path: Annotated[Path, typer.Argument(help="The file: .gpkg, .shp, .zip (shapefile), .geojson, .fgb, .kml, "
-                                              ".kmz, .csv or .tif.")],
+                                              ".kmz, .csv, .xlsx or .tif.")],
     role: Annotated[Optional[str], typer.Option("--role", "-r", help="What the layer is: factories, mines, "
                                                 "communities, boundary, ... (see layers/roles.yaml).")] = None,
     name: Annotated[Optional[str], typer.Option("--name", "-n", help="Name in the catalog (default: the file "
                                                 "name).")] = None,
     layer: Annotated[Optional[str], typer.Option("--layer", "-l", help="The layer inside the file (GeoPackage, "
                                                  "KML, zip with several shapefiles).")] = None,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="The sheet of an XLSX workbook that holds the "
+                                                 "table (needed when it has several).")] = None,
     id_field: Annotated[Optional[str], typer.Option("--id-field", help="The field that identifies each feature "
                                                     "(default: feature number).")] = None,
     map_: Annotated[Optional[list[str]], typer.Option("--map", "-m", help="SOURCE=CANONICAL field name, e.g. "
@@ -160,7 +162,7 @@ def add(
         raise typer.BadParameter("give the layer's role with --role (factories, mines, communities, ...)",
                                  param_hint="--role")
     res = add_layer(path, role=role, catalog=catalog, name=name, mapping=merged, year=year, repair=repair,
-                    replace_existing=replace, save_mapping_to=save_mapping)
+                    replace_existing=replace, save_mapping_to=save_mapping, sheet=sheet)
     if quiet:
         return
     what = "replaced" if res.replaced else "added"
