@@ -239,3 +239,25 @@ def test_diw_type_list_names_only_known_sectors_and_says_what_is_confirmed():
     needed = {"sugar_mill", "ethanol", "biomass_power", "bio_fertiliser", "bio_chemical", "rice_mill",
               "cassava_starch", "feed_mill", "concrete", "lime_kiln", "metal_works", "plastics", "food"}
     assert needed <= {e["category"] for e in vocab.entries.values()}
+
+
+def test_catalog_entry_names_the_sheet_of_a_registry_xlsx(tmp_path):
+    src = tmp_path / "registry.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active.title = "อ่านก่อน"
+    wb.active.append(["ข้อมูลจากกรมโรงงานอุตสาหกรรม"])
+    wb.active.append(["ปรับปรุง 2569"])
+    ws = wb.create_sheet("2569")
+    ws.append(EN_HEAD)
+    for r in _rows():
+        ws.append(r)
+    wb.save(src)
+    cat = tmp_path / "catalog.yaml"
+    entry = {"role": "factories", "source": "registry.xlsx", "id_field": "fac_reg"}
+    cat.write_text(yaml.safe_dump({"layers": {"f": {**entry, "sheet": "2569"}, "nosheet": entry}},
+                                  allow_unicode=True), encoding="utf-8")
+    c = load_catalog(cat)
+    g = read_layer(c.get("f")).set_index("id")
+    assert list(g.index) == IDS and list(g["diw_type"]) == ["13(1)", "88", "10(1)"]
+    with pytest.raises(LayerReadError, match=r"2 sheets \(อ่านก่อน, 2569\).*'sheet: NAME'.*catalog entry 'nosheet'"):
+        read_layer(c.get("nosheet"))
