@@ -200,14 +200,16 @@ def _town_cover(catalog: Path) -> tuple[tuple[float, float, float, float] | None
 def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | None = None,
               mapping: FieldMapping | None = None, year: int | None = None, repair: bool = False,
               replace_existing: bool = False, save_mapping_to: str | Path | None = None,
-              description: str = "", id_prefix: str | None = None, lock_timeout: float | None = None) -> AddResult:
+              description: str = "", id_prefix: str | None = None, lock_timeout: float | None = None,
+              sheet: str | None = None) -> AddResult:
     """Check the layer in ``path`` against ``role`` and add it to the catalog's store (or raise, changing nothing).
 
     ``mapping`` gives the source field -> canonical field mapping, id field, CRS (for files without one),
-    text encoding and the layer inside the file. The catalog is created when it does not exist. ``id_prefix`` is
-    recorded in the entry and put before every id when the layer is read (``--replace`` keeps the old entry's
-    prefix unless a new one is given). The project is locked (:func:`layers.store.project_lock`) from re-reading
-    the catalog to the commit; ``lock_timeout`` is how long to wait for another writer.
+    text encoding and the layer inside the file; ``sheet`` the sheet of an XLSX workbook. The catalog is created
+    when it does not exist. ``id_prefix`` is recorded in the entry and put before every id when the layer is read
+    (``--replace`` keeps the old entry's prefix unless a new one is given). The project is locked
+    (:func:`layers.store.project_lock`) from re-reading the catalog to the commit; ``lock_timeout`` is how long to
+    wait for another writer.
 
     Raises
     ------
@@ -263,7 +265,7 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
                            save_mapping_to, description, lock_timeout)
 
     source = open_vector(src, layer=mapping.layer, encoding=mapping.encoding, coords_map=mapping.coords,
-                         id_field=mapping.id_field, crs=crs, layer_name=name)
+                         id_field=mapping.id_field, crs=crs, layer_name=name, sheet=sheet)
     raw = source.gdf
     warnings = list(source.notes)
     if len(raw) == 0:

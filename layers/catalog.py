@@ -51,6 +51,9 @@ class LayerSpec:
     id_prefix: str | None = None
     #: attribute tables joined to the features by a key (``joins:``), applied whenever the layer is read
     joins: tuple[JoinSpec, ...] = ()
+    #: a CSV or XLSX source: its coordinate columns ({lon: COL, lat: COL} or {x: COL, y: COL}) and the sheet
+    coords: dict[str, str] = field(default_factory=dict)
+    sheet: str | None = None
 
     @property
     def is_postgis(self) -> bool:
@@ -166,6 +169,11 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
                                   or not str(id_prefix).strip() or any(c.isspace() for c in str(id_prefix))):
         raise CatalogError(f"{where}, field 'id_prefix': expected a short text without spaces such as M-, got "
                            f"{id_prefix!r}")
+    coords = raw.get("coords") or {}
+    if not isinstance(coords, dict) or not set(map(str, coords)) <= {"lon", "lat", "x", "y"} or (
+            coords and set(map(str, coords)) not in ({"lon", "lat"}, {"x", "y"})):
+        raise CatalogError(f"{where}, field 'coords': expected {{lon: COLUMN, lat: COLUMN}} or {{x: COLUMN, y: COLUMN}} "
+                           f"(the coordinate columns of a CSV or XLSX table), got {coords!r}")
     vintage = raw.get("vintage")
     if vintage is not None and not (isinstance(vintage, int) or str(vintage).strip().isdigit()):
         raise CatalogError(f"{where}, field 'vintage': expected a year such as 2026, got {vintage!r}")
@@ -188,6 +196,8 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
         postgis=parse_postgis(raw, where) if is_postgis_entry(raw) else None,
         id_prefix=None if id_prefix is None else str(id_prefix),
         joins=parse_joins(raw.get("joins"), base=base, role=roles[role], where=where),
+        coords={str(k): str(v) for k, v in coords.items()},
+        sheet=_opt_str(raw.get("sheet")),
     )
 
 

@@ -34,8 +34,8 @@ def coerce_value(v: Any, spec: FieldSpec) -> tuple[Any, str | None]:
         return None, None
     t = spec.type
     try:
-        if t == "str":
-            out: Any = str(v).strip()
+        if t == "str":  # a registration number read as a number stays its digits: 10600000125469, not ...469.0
+            out: Any = str(int(v)) if isinstance(v, float) and v.is_integer() else str(v).strip()
         elif t == "int":
             f = float(str(v).replace(",", "")) if isinstance(v, str) else float(v)
             if not f.is_integer():

@@ -1,7 +1,7 @@
 """Opening a source file of any supported format as one raw GeoDataFrame, with a plain message when it cannot be.
 
 Formats: GeoPackage (any layer in it), Shapefile (plain or zipped; ``.cpg`` honoured, cp874/TIS-620 text without a
-``.cpg`` detected), GeoJSON, FlatGeobuf, KML/KMZ, CSV with lon/lat or x/y columns. Which file endings mean which
+``.cpg`` detected), GeoJSON, FlatGeobuf, KML/KMZ, CSV and XLSX (a sheet) with lon/lat or x/y columns. Which file endings mean which
 format and the CSV column names recognised are data, in ``formats.yaml``.
 """
 
@@ -255,15 +255,26 @@ def _coordinate_numbers(col: pd.Series, degrees: bool) -> tuple[pd.Series, np.nd
 
 
 def _csv(path: Path, coords_map: dict[str, str], id_field: str | None, crs: str | None,
-         layer_name: str, notes: list[str], encoding: str | None = None) -> tuple[gpd.GeoDataFrame, tuple[str, str], str]:
-    df, enc = _csv_frame(path, encoding, notes)
+         layer_name: str, notes: list[str], encoding: str | None = None, table=None
+         ) -> tuple[gpd.GeoDataFrame, tuple[str, str], str | None]:
+    """Points from the coordinate columns of a CSV file, or of ``table`` (a :class:`layers.tables.Table` read from
+    an XLSX sheet, every value text)."""
+    if table is not None:
+        df, enc, what = table.df.fillna(""), None, f"sheet '{table.sheet}'"
+        row = table.row_label
+    else:
+        df, enc = _csv_frame(path, encoding, notes)
+        what = "CSV"
+
+        def row(pos: int) -> str:
+            return f"row {pos + 2}"
     cols = {_norm(c): c for c in df.columns}
     wanted = formats_config()["csv_columns"]
     found: dict[str, str] = {}
     for key in COORD_KEYS:
         if key in coords_map:
             if coords_map[key] not in df.columns:
-                raise LayerReadError(f"{path}: --map names column '{coords_map[key]}' for {key}, but the CSV has "
+                raise LayerReadError(f"{path}: --map names column '{coords_map[key]}' for {key}, but the {what} has "
                                      f"no such column. Columns: {', '.join(map(str, df.columns))}")
             found[key] = coords_map[key]
             continue
@@ -279,15 +290,16 @@ def _csv(path: Path, coords_map: dict[str, str], id_field: str | None, crs: str 
         raise LayerReadError(
             f"{path}: is not a spatial layer: no coordinate columns found. ecotown looks for lon/lat columns "
             f"({', '.join(wanted['lon'][:5])} / {', '.join(wanted['lat'][:5])}) or x/y columns "
-            f"({', '.join(wanted['x'][:4])} / {', '.join(wanted['y'][:4])}); the CSV has: "
+            f"({', '.join(wanted['x'][:4])} / {', '.join(wanted['y'][:4])}); the {what} has: "
             f"{', '.join(map(str, df.columns)) or 'no columns'}. Name yours with --map COLUMN=lon --map COLUMN=lat "
             "(or =x / =y)")
     problems: list[Problem] = []
     if id_field and id_field in df.columns:
-        ids = df[id_field].astype(str).tolist()
+        ids = [row(i) if v is None or not str(v).strip() else str(v).strip() for i, v in enumerate(df[id_field])]
     else:
         ids = [str(i + 1) for i in range(len(df))]
     xy = []
+    empty = []
     commas = []
     for col in (xcol, ycol):
         raw, num, decimal = _coordinate_numbers(df[col], default_crs == "EPSG:4326")
@@ -296,17 +308,23 @@ def _csv(path: Path, coords_map: dict[str, str], id_field: str | None, crs: str 
         bad = np.flatnonzero(np.isnan(num) & (raw != "").to_numpy())
         for pos in bad[:50]:
             problems.append(Problem(layer=layer_name, source=str(path), feature=ids[pos], field=str(col),
-                                    message=f"row {pos + 2}: coordinate {df[col].iloc[pos]!r} is not a number"))
+                                    message=f"{row(pos)}: coordinate {df[col].iloc[pos]!r} is not a number"))
+        empty.append((raw == "").to_numpy())
         xy.append(num)
+    # a registry row without coordinates cannot be placed: name the row and the empty column(s)
+    for pos in np.flatnonzero(empty[0] | empty[1])[:50]:
+        cols_empty = [str(c) for c, e in zip((xcol, ycol), empty) if e[pos]]
+        problems.append(Problem(layer=layer_name, source=str(path), feature=ids[pos], field=cols_empty[0], message=(
+            f"{row(pos)}: no coordinates: {' and '.join(repr(c) for c in cols_empty)} "
+            f"{'is' if len(cols_empty) == 1 else 'are'} empty. Fill them in, or delete the row if the factory "
+            "cannot be located")))
     if problems:
         raise LayerValidationError(layer_name, problems)
     if commas:
         notes.append(f"{path}: read ',' as the decimal mark in column(s) {', '.join(commas)} (e.g. '15,39' is "
                      "15.39)")
     x, y = xy
-    ok = ~(np.isnan(x) | np.isnan(y))
-    geoms = np.full(len(df), None, dtype=object)
-    geoms[ok] = shapely.points(x[ok], y[ok])
+    geoms = shapely.points(x, y)
     attrs = df.drop(columns=[xcol, ycol])
     gdf = gpd.GeoDataFrame(attrs, geometry=gpd.GeoSeries(geoms, index=df.index), crs=crs or default_crs)
     return gdf, (str(xcol), str(ycol)), enc
@@ -314,7 +332,7 @@ def _csv(path: Path, coords_map: dict[str, str], id_field: str | None, crs: str 
 
 def open_vector(path: Path, *, layer: str | None = None, encoding: str | None = None,
                 coords_map: dict[str, str] | None = None, id_field: str | None = None,
-                crs: str | None = None, layer_name: str = "") -> Source:
+                crs: str | None = None, layer_name: str = "", sheet: str | None = None) -> Source:
     """Open ``path`` (one layer of it) as a raw GeoDataFrame in its own CRS and field names.
 
     Raises
@@ -323,7 +341,8 @@ def open_vector(path: Path, *, layer: str | None = None, encoding: str | None = 
         The file is missing, damaged, not a format ecotown reads, not spatial, or holds several layers and
         ``layer`` does not say which.
     LayerValidationError
-        A CSV coordinate is not a number (the problem names the row, the feature and the column).
+        A CSV or XLSX coordinate is not a number or is missing (the problem names the row, the feature and the
+        column).
     """
     path = Path(path)
     if not path.exists():
@@ -338,6 +357,13 @@ def open_vector(path: Path, *, layer: str | None = None, encoding: str | None = 
     if fmt == "CSV":
         gdf, coords, enc = _csv(path, coords_map or {}, id_field, crs, layer_name, notes, encoding)
         src_layer = None
+    elif fmt == "XLSX":  # a registry sheet: every cell as text, then the CSV coordinate columns
+        from .tables import read_table
+
+        table = read_table(path, sheet=sheet)
+        notes.extend(table.notes)
+        gdf, coords, enc = _csv(path, coords_map or {}, id_field, crs, layer_name, notes, table=table)
+        src_layer = table.sheet
     elif fmt == "zipped Shapefile":
         member, has_cpg = _zip_member(path, layer)
         gdal_path = f"/vsizip/{path.resolve()}/{member}"

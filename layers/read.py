@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 
 from geo import METRIC_CRS, to_metric
@@ -16,8 +15,10 @@ from geo.errors import GeoError
 from .catalog import LayerSpec, sha256_file
 from .coerce import coerce_value
 from .errors import LayerReadError, LayerValidationError, Problem
+from .formats import open_vector
 from .postgis import read_postgis_layer
 from .roles import Role, load_roles
+from .vocab import derive_fields, load_vocabulary
 
 __all__ = ["LayerRead", "inspect_layer", "inspect_frame", "read_layer", "THAILAND_BOUNDS"]
 
@@ -53,26 +54,15 @@ def _problem(spec: LayerSpec, message: str, **kw) -> Problem:
 
 
 def _open(spec: LayerSpec) -> gpd.GeoDataFrame:
-    kw = {}
-    if spec.layer:
-        kw["layer"] = spec.layer
-    if spec.encoding:
-        kw["encoding"] = spec.encoding
+    """The entry's file as ``layers add`` reads it: any vector format, a zipped or cp874 shapefile, a CSV or XLSX
+    registry with coordinate columns (``coords``, ``sheet``, ``crs``, ``encoding`` of the entry)."""
     try:
-        if spec.layer:
-            names = [n for n, _ in pyogrio.list_layers(spec.source)]
-            if spec.layer not in names:
-                raise LayerReadError(
-                    f"{spec.source}: has no layer '{spec.layer}' (catalog entry '{spec.name}'). "
-                    f"Layers in the file: {', '.join(names) or 'none'}"
-                )
-        return pyogrio.read_dataframe(spec.source, **kw)
-    except LayerReadError:
-        raise
-    except Exception as exc:  # pyogrio raises DataSourceError, DataLayerError, OSError, ...
-        raise LayerReadError(
-            f"{spec.source}: cannot be read as a vector layer (catalog entry '{spec.name}'): {exc}"
-        ) from None
+        return open_vector(spec.source, layer=spec.layer, encoding=spec.encoding, coords_map=dict(spec.coords),
+                           id_field=spec.id_field, crs=spec.crs, layer_name=spec.name, sheet=spec.sheet).gdf
+    except LayerReadError as exc:
+        text = str(exc).replace("--layer NAME", "'layer: NAME'").replace("--sheet NAME", "'sheet: NAME'")
+        text = text.replace("--map COLUMN=lon --map COLUMN=lat", "'coords: {lon: COLUMN, lat: COLUMN}'")
+        raise LayerReadError(f"{text} (catalog entry '{spec.name}')") from None
 
 
 def _map_fields(df: pd.DataFrame, spec: LayerSpec, role: Role) -> dict[str, str]:
@@ -232,7 +222,7 @@ def inspect_frame(raw: pd.DataFrame, spec: LayerSpec, *, sha256: str | None = No
     labels = _labels(ids)
     mapping = _map_fields(raw, spec, role)
     out.field_map = mapping
-    renamed = raw.rename(columns=mapping)
+    renamed = derive_fields(raw.rename(columns=mapping), role)  # e.g. category from the DIW factory type
     data: dict[str, list] = {"id": list(ids)}
     for canon, fspec in role.fields.items():
         if canon not in renamed.columns:
@@ -290,9 +280,20 @@ def _labels(ids: pd.Series) -> pd.Series:
 def _coerce_column(values: list, fspec, ids: pd.Series, spec: LayerSpec, problems: list[Problem]) -> list:
     """Each value in the field's type; a problem naming the feature and field for each one that is not."""
     out = []
+    kept, refused = frozenset(), {}
+    if fspec.vocabulary:  # source words (Thai, any case) -> canonical values; see layers/vocab.py
+        tr = load_vocabulary(fspec.vocabulary).translate(values, fspec.name)
+        values, kept, refused = tr.values, tr.kept, tr.refused
+        if tr.warning:
+            problems.append(_problem(spec, tr.warning, field=fspec.name, severity="warning"))
     # a column repeats few distinct values (categories, levels): coerce each distinct value once
     memo: dict = {}
     for pos, v in enumerate(values):
+        if (kept or refused) and isinstance(v, str) and (v in kept or v in refused):
+            if v in refused:
+                problems.append(_problem(spec, refused[v], feature=ids.iloc[pos], field=fspec.name))
+            out.append(v if v in kept else fspec.default)
+            continue
         try:
             key = (type(v), v)
             hit = memo.get(key)

@@ -35,6 +35,10 @@ class FieldSpec:
     allowed: tuple[str, ...] | None = None
     default: Any = None
     aliases: tuple[str, ...] = ()
+    #: ``FILE.yaml#SECTION``: the words that mean each allowed value (see :mod:`layers.vocab`)
+    vocabulary: str | None = None
+    #: how the field is filled in when the source lacks it: (("from", field), ("via", FILE.yaml#SECTION), ...)
+    derive: tuple[tuple[str, str], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +58,14 @@ class Role:
         for fam in self.geometry:
             out |= GEOMETRY_FAMILIES[fam]
         return frozenset(out)
+
+
+def _derive(raw: Any, where: str) -> tuple[tuple[str, str], ...] | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not raw.get("from") or not raw.get("via"):
+        raise CatalogError(f"{where}: 'derive' needs 'from' (a field) and 'via' (FILE.yaml#SECTION)")
+    return tuple((str(k), str(v)) for k, v in raw.items())
 
 
 def _parse_role(name: str, raw: dict[str, Any], source: str) -> Role:
@@ -79,6 +91,8 @@ def _parse_role(name: str, raw: dict[str, Any], source: str) -> Role:
             allowed=tuple(allowed) if allowed else None,
             default=fraw.get("default"),
             aliases=tuple(str(a) for a in fraw.get("aliases", []) or []),
+            vocabulary=fraw.get("vocabulary"),
+            derive=_derive(fraw.get("derive"), f"{source}: role '{name}', field '{fname}'"),
         )
     return Role(
         name=name,

@@ -156,13 +156,15 @@ def show_layer(
 @friendly_errors
 def add(
     path: Annotated[Path, typer.Argument(help="The file: .gpkg, .shp, .zip (shapefile), .geojson, .fgb, .kml, "
-                                              ".kmz, .csv or .tif.")],
+                                              ".kmz, .csv, .xlsx or .tif.")],
     role: Annotated[Optional[str], typer.Option("--role", "-r", help="What the layer is: factories, mines, "
                                                 "communities, boundary, ... (see layers/roles.yaml).")] = None,
     name: Annotated[Optional[str], typer.Option("--name", "-n", help="Name in the catalog (default: the file "
                                                 "name).")] = None,
     layer: Annotated[Optional[str], typer.Option("--layer", "-l", help="The layer inside the file (GeoPackage, "
                                                  "KML, zip with several shapefiles).")] = None,
+    sheet: Annotated[Optional[str], typer.Option("--sheet", help="The sheet of an XLSX workbook that holds the "
+                                                 "table (needed when it has several).")] = None,
     id_field: Annotated[Optional[str], typer.Option("--id-field", help="The field that identifies each feature "
                                                     "(default: feature number).")] = None,
     id_prefix: Annotated[Optional[str], typer.Option("--id-prefix", help="Put this before every id of the layer "
@@ -198,7 +200,8 @@ def add(
         raise typer.BadParameter("give the layer's role with --role (factories, mines, communities, ...)",
                                  param_hint="--role")
     res = add_layer(path, role=role, catalog=catalog, name=name, mapping=merged, year=year, repair=repair,
-                    replace_existing=replace, save_mapping_to=save_mapping, id_prefix=id_prefix)
+                    replace_existing=replace, save_mapping_to=save_mapping, id_prefix=id_prefix,
+                    sheet=sheet)
     if quiet:
         return
     what = "replaced" if res.replaced else "added"
