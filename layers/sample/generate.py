@@ -5,19 +5,30 @@ running the generator twice gives byte-identical files. Nothing here is copied f
 names are fictional and the geometry is hand-placed, modelled on the sub-district of Nong Pho (Takhli,
 Nakhon Sawan).
 
-Outputs: ``nong_pho.gpkg`` (vector layers), ``landcover.tif`` (land-cover classes, 30 m),
-``evidence-2026.csv`` (yearly non-spatial evidence) and ``catalog.yaml`` (the catalog that lists them).
+The factories, quarries and villages come in the shapes that Thai offices hand them over (see README.md): a DIW
+registry CSV in cp874 plus tables joined by registration number (Green Industry certificates, a complaints log, the
+provincial office's annual questionnaire), a concession shapefile from the mining department (Indian 1975, Thai
+text in cp874, no .cpg) plus an inspection table, and a 2012 national village layer without population plus the
+registration office's population table. The other vector layers are in ``nong_pho.gpkg``; ``landcover.tif``
+(land-cover classes, 30 m), ``evidence-2026.csv`` (yearly non-spatial evidence) and ``catalog.yaml`` (the catalog
+that lists and joins them) complete the set.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import json
 import math
 import os
+import re
 import sys
+import zipfile
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import openpyxl
 import pyogrio
 import rasterio
 import shapely
@@ -37,7 +48,17 @@ CX, CY = 637_120.0, 1_702_440.0
 BOUNDARY_AREA_M2 = 95_000_000.0
 PIXEL = 30.0
 MARGIN = 5_000.0
-OUTPUT_NAMES = ("nong_pho.gpkg", "landcover.tif", "evidence-2026.csv", "catalog.yaml")
+OUTPUT_NAMES = (
+    "nong_pho.gpkg", "landcover.tif", "evidence-2026.csv", "catalog.yaml",
+    "registry/factories_diw.csv",
+    "tables/gi_certificates.xlsx", "tables/complaints_log.csv", "tables/factory_survey_2569.xlsx",
+    "tables/mine_inspections.csv", "tables/population_2569.csv", "tables/village_committee.csv",
+    "concessions/quarries_dpim.shp", "concessions/quarries_dpim.shx", "concessions/quarries_dpim.dbf",
+    "concessions/quarries_dpim.prj",
+    "villages/villages_2555.geojson",
+)
+#: the fixed moment written wherever a file format stores one (DBF header, XLSX zip entries and properties)
+FIXED_TIME = dt.datetime(2026, 1, 1, 0, 0, 0)
 
 
 def _xy(x_km: float, y_km: float) -> tuple[float, float]:
@@ -138,6 +159,82 @@ _VILLAGES = [
     ("V17", "บ้านใหม่พัฒนา", 17, 2.6, -4.0, 310, False, 2),
 ]
 
+# --------------------------------------------------------------------------------------------------
+# The same plants, quarries and villages as the offices publish them
+# --------------------------------------------------------------------------------------------------
+
+#: fac_id -> (DIW factory type ลำดับประเภทโรงงาน, activity ประกอบกิจการ, horse power แรงม้า). Plausible codes of the
+#: DIW list of factory types, picked for the sample; not checked against a real registration.
+_DIW = {
+    "F01": ("13(1)", "ผลิตน้ำตาลทรายดิบและน้ำตาลทรายขาวจากอ้อย", 42000),
+    "F02": ("44", "ผลิตเอทานอลจากกากน้ำตาล", 6500),
+    "F03": ("88(2)", "ผลิตพลังงานไฟฟ้าจากชีวมวล (ชานอ้อย)", 38000),
+    "F04": ("43(1)", "ผลิตปุ๋ยอินทรีย์ชีวภาพจากกากหม้อกรองและวีนาส", 950),
+    "F05": ("42(1)", "ผลิตเคมีภัณฑ์ชีวภาพจากน้ำตาลอ้อย", 4200),
+    "F06": ("16(1)", "ผลิตอาหารสัตว์", 2800),
+    "F07": ("77(2)", "ผลิตผลิตภัณฑ์คอนกรีตและคอนกรีตผสมเสร็จ", 1200),
+    "F08": ("64(1)", "ผลิตชิ้นส่วนโลหะและงานเชื่อมโครงเหล็ก", 480),
+    "F09": ("53(5)", "ผลิตภาชนะและผลิตภัณฑ์พลาสติก", 2100),
+    "F10": ("9(1)", "แปรรูปและบรรจุอาหารสำเร็จรูป", 1800),
+    "F11": ("11(2)", "ผลิตแป้งมันสำปะหลัง", 5200),
+    "F12": ("78", "เผาหินปูนเพื่อผลิตปูนขาว", 650),
+    "F13": ("10(1)", "สีข้าว", 180),
+    "F14": ("106", "คัดแยกและนำวัสดุที่ไม่ใช้แล้วกลับมาใช้ประโยชน์ใหม่", 220),
+    "F15": ("10(1)", "สีข้าวและอบลดความชื้นข้าวเปลือก", 750),
+}
+
+#: F01..F15 (the ids of the sample before issue 13) -> the factory id now: the DIW registration number in the new
+#: 14-digit format (``เลขทะเบียนโรงงานแบบใหม่``). Built as 3 + province 60 + the factory type in five digits +
+#: the running number in four + the Buddhist year of the old number; fictional, like the rest.
+FACTORY_IDS = {
+    "F01": "36001301000138", "F02": "36004400000351", "F03": "36008802000249", "F04": "36004301000455",
+    "F05": "36004201000160", "F06": "36001601000747", "F07": "36007702000552", "F08": "36006401000956",
+    "F09": "36005305000258", "F10": "36000901000653", "F11": "36001102000346", "F12": "36007800000144",
+    "F13": "36001001000841", "F14": "36010600000259", "F15": "36001001000457",
+}
+
+#: M1..M3 -> the mine id now: the concession (ประทานบัตร) number, which was the field ``licence_no`` before
+MINE_IDS = {m[0]: m[2] for m in _MINES}
+
+#: V01..V17 -> the village id now: the 8-digit village code (province 60, district 07, sub-district 06, moo)
+VILLAGE_IDS = {v[0]: f"600706{v[2]:02d}" for v in _VILLAGES}
+
+#: villages that are not in Nong Pho: code, name, moo, sub-district, district, x km, y km, population (None: not in
+#: the population table). The first four lie 1.5-3 km beyond the boundary and 2-4 km from a town facility; the last
+#: two are more than 5 km from every facility.
+_VILLAGES_BEYOND = [
+    ("60070204", "บ้านเขาแหลม", 4, "โคกกระต่าย", "ตาคลี", -7.0, 2.6, 560),
+    ("60070809", "บ้านหนองกระทุ่ม", 9, "ห้วยน้ำใส", "ตาคลี", 7.6, -3.3, 720),
+    ("60070503", "บ้านดอนคา", 3, "ดอนคา", "ตาคลี", 2.0, -7.4, None),
+    ("60070207", "บ้านเขาพระ", 7, "โคกกระต่าย", "ตาคลี", -6.2, 5.6, 380),
+    ("60140302", "บ้านหนองมะค่า", 2, "หนองมะค่า", "ตากฟ้า", 13.5, 4.0, 900),
+    ("60070111", "บ้านคลองสำโรง", 11, "ช่องแค", "ตาคลี", -11.0, -3.0, 650),
+]
+
+#: the factory whose Green Industry certificate expired in 2025: its gi_level is "no data" in 2026
+GI_EXPIRED = "F08"
+#: the factory that did not return the 2569 questionnaire: its survey values are "no data"
+SURVEY_MISSING = "F14"
+
+#: mine_id -> (operator ผู้ถือประทานบัตร, expiry date of the concession)
+_CONCESSIONS = {
+    "M1": ("บริษัท ศิลาเขาคอก จำกัด", dt.date(2034, 8, 14)),
+    "M2": ("ห้างหุ้นส่วนจำกัด หินดาดการศิลา", dt.date(2031, 3, 2)),
+    "M3": ("บริษัท โป่งศิลาทรัพย์ จำกัด", dt.date(2029, 11, 20)),
+}
+#: the mining department's status text for ecotown's status
+_MINE_STATUS_TH = {"active": "ยังไม่หมดอายุ", "suspended": "หยุดการทำเหมือง"}
+
+#: complaint subjects by category (กลุ่มเรื่องร้องเรียน)
+_COMPLAINT_KINDS = {
+    "sugar_mill": ("ฝุ่น", "กลิ่น", "เสียง", "น้ำเสีย"), "ethanol": ("กลิ่น", "น้ำเสีย"),
+    "biomass_power": ("ฝุ่น", "เสียง"), "bio_fertiliser": ("กลิ่น",), "bio_chemical": ("กลิ่น", "น้ำเสีย"),
+    "feed_mill": ("ฝุ่น", "กลิ่น"), "concrete": ("ฝุ่น", "เสียง"), "metal_works": ("เสียง",),
+    "plastics": ("กลิ่น",), "food": ("น้ำเสีย", "กลิ่น"), "cassava_starch": ("กลิ่น", "น้ำเสีย"),
+    "lime_kiln": ("ฝุ่น", "ควัน"), "rice_mill": ("ฝุ่น", "เสียง"), "other": ("ฝุ่น", "กลิ่น"),
+    "quarry": ("ฝุ่น", "เสียง", "แรงสั่นสะเทือน"),
+}
+
 # rec_id, name, kind, x, y
 _RECEPTORS = [
     ("R01", "โรงเรียนบ้านหนองโพ", "school", 1.0, -0.05),
@@ -212,36 +309,12 @@ def _green() -> list[tuple[str, str, Polygon]]:
 # --------------------------------------------------------------------------------------------------
 
 def vector_layers() -> dict[str, gpd.GeoDataFrame]:
-    """Every vector layer in the CRS it is stored in, in the order written."""
+    """The layers of ``nong_pho.gpkg`` in the CRS each is stored in, in the order written."""
     town = boundary_polygon()
     layers: dict[str, gpd.GeoDataFrame] = {}
     layers["boundary"] = _stored(gpd.GeoDataFrame(
         {"code": ["TH600706"], "name": ["หนองโพ"], "name_en": ["Nong Pho"], "amphoe": ["ตาคลี"],
          "changwat": ["นครสวรรค์"]}, geometry=[town], crs=METRIC), WGS84)
-
-    f = _FACTORIES
-    layers["factories"] = _stored(gpd.GeoDataFrame({
-        "fac_id": [r[0] for r in f], "ชื่อโรงงาน": [r[1] for r in f], "ทะเบียนโรงงาน": [r[2] for r in f],
-        "category": [r[3] for r in f], "gi_level": [r[6] for r in f], "complaints": [r[7] for r in f],
-        "waste_reused_share": [r[8] for r in f], "workers": [r[9] for r in f],
-        "local_workers_share": [r[10] for r in f], "renewable_energy_share": [r[11] for r in f],
-        "water_reuse_share": [r[12] for r in f], "monitoring_disclosed": [r[13] for r in f],
-    }, geometry=[Point(_xy(r[4], r[5])) for r in f], crs=METRIC), WGS84)
-
-    m = _MINES
-    layers["mines"] = _stored(gpd.GeoDataFrame({
-        "mine_id": [r[0] for r in m], "name": [r[1] for r in m], "licence_no": [r[2] for r in m],
-        "mineral": ["limestone"] * len(m), "mine_type": ["quarry"] * len(m), "status": [r[3] for r in m],
-        "blasting": [r[4] for r in m], "complaints": [r[5] for r in m], "rehab_plan": [r[6] for r in m],
-        "dust_monitoring": [r[7] for r in m], "workers": [r[8] for r in m],
-    }, geometry=[_poly(r[9]) for r in m], crs=METRIC), METRIC)
-
-    v = _VILLAGES
-    layers["villages"] = _stored(gpd.GeoDataFrame({
-        "vill_id": [r[0] for r in v], "ชื่อหมู่บ้าน": [r[1] for r in v], "หมู่ที่": [r[2] for r in v],
-        "ประชากร": [r[5] for r in v], "ครัวเรือน": [int(round(r[5] / 3.2)) for r in v],
-        "in_committee": [r[6] for r in v], "complaints_filed": [r[7] for r in v],
-    }, geometry=[Point(_xy(r[3], r[4])) for r in v], crs=METRIC), WGS84)
 
     rc = _RECEPTORS
     layers["receptors"] = _stored(gpd.GeoDataFrame({
@@ -267,6 +340,37 @@ def vector_layers() -> dict[str, gpd.GeoDataFrame]:
 
     layers["landuse"] = _stored(_landuse(town), METRIC)
     return layers
+
+
+def facility_layers() -> dict[str, gpd.GeoDataFrame]:
+    """Factories, mines and the town's villages with ecotown's canonical values, as they were stored before
+    (factories and villages in WGS 84 at 7 decimals, mines in UTM 47N at 1 cm). The office-shaped files are
+    written from these; the land cover and the inside-the-boundary check use them in EPSG:32647."""
+    f = _FACTORIES
+    factories = _stored(gpd.GeoDataFrame({
+        "fac_id": [r[0] for r in f], "name": [r[1] for r in f], "category": [r[3] for r in f],
+        "gi_level": [r[6] for r in f], "complaints": [r[7] for r in f], "waste_reused_share": [r[8] for r in f],
+        "workers": [r[9] for r in f], "local_workers_share": [r[10] for r in f],
+        "renewable_energy_share": [r[11] for r in f], "water_reuse_share": [r[12] for r in f],
+        "monitoring_disclosed": [r[13] for r in f],
+    }, geometry=[Point(_xy(r[4], r[5])) for r in f], crs=METRIC), WGS84)
+    m = _MINES
+    mines = _stored(gpd.GeoDataFrame({
+        "mine_id": [r[0] for r in m], "name": [r[1] for r in m], "licence_no": [r[2] for r in m],
+        "status": [r[3] for r in m], "blasting": [r[4] for r in m], "complaints": [r[5] for r in m],
+        "rehab_plan": [r[6] for r in m], "dust_monitoring": [r[7] for r in m], "workers": [r[8] for r in m],
+    }, geometry=[_poly(r[9]) for r in m], crs=METRIC), METRIC)
+    v = _VILLAGES
+    villages = _stored(gpd.GeoDataFrame({
+        "vill_id": [r[0] for r in v], "name": [r[1] for r in v], "village_no": [r[2] for r in v],
+        "population": [r[5] for r in v], "in_committee": [r[6] for r in v], "complaints_filed": [r[7] for r in v],
+    }, geometry=[Point(_xy(r[3], r[4])) for r in v], crs=METRIC), WGS84)
+    b = _VILLAGES_BEYOND
+    beyond = _stored(gpd.GeoDataFrame({
+        "code": [r[0] for r in b], "name": [r[1] for r in b], "village_no": [r[2] for r in b],
+        "tambon": [r[3] for r in b], "amphoe": [r[4] for r in b], "population": [r[7] for r in b],
+    }, geometry=[Point(_xy(r[5], r[6])) for r in b], crs=METRIC), WGS84)
+    return {"factories": factories, "mines": mines, "villages": villages, "villages_beyond": beyond}
 
 
 def _landuse(town: Polygon) -> gpd.GeoDataFrame:
@@ -301,6 +405,281 @@ def write_gpkg(path: Path, layers: dict[str, gpd.GeoDataFrame]) -> None:
             del os.environ["OGR_CURRENT_DATE"]
         else:
             os.environ["OGR_CURRENT_DATE"] = before
+
+
+# --------------------------------------------------------------------------------------------------
+# Files in the shapes offices hand them over
+# --------------------------------------------------------------------------------------------------
+
+def _be(d: dt.date) -> str:
+    """A date as Thai offices type it: d/m/yyyy with the Buddhist-era year (2026 = 2569)."""
+    return f"{d.day}/{d.month}/{d.year + 543}"
+
+
+def _csv_field(s: object) -> str:
+    s = str(s)
+    if any(c in s for c in ',"\n\r'):
+        return '"' + s.replace('"', '""') + '"'
+    return s
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[object]], *, encoding: str, bom: bool = False,
+               eol: str = "\r\n") -> None:
+    """A CSV as Excel saves it: CRLF line ends; cp874 for "CSV (comma delimited)" on Thai Windows, UTF-8 with a
+    BOM for "CSV UTF-8"."""
+    lines = [",".join(_csv_field(x) for x in row) for row in [header, *rows]]
+    text = eol.join(lines) + eol
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode(encoding))
+
+
+def _fixed_zip(data: bytes) -> bytes:
+    """Rewrite an XLSX (a zip) with a fixed time on every entry and in its document properties."""
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)",
+                              rb"\g<1>" + stamp + rb"\g<2>", body)
+            zi = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, body)
+    return out.getvalue()
+
+
+def _write_xlsx(path: Path, sheet: str, header: list[str], rows: list[list[object]]) -> None:
+    """One sheet, header in the first row; text stays text (registration numbers, Thai dates)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    for col, name in zip(ws.columns, header):
+        width = max(len(str(name)), *(len(str(c.value)) for c in col if c.value is not None))
+        ws.column_dimensions[col[0].column_letter].width = min(60, width + 2)
+    wb.properties.creator = "ecotown sample (fictional)"
+    wb.properties.created = FIXED_TIME
+    buf = io.BytesIO()
+    wb.save(buf)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_fixed_zip(buf.getvalue()))
+
+
+def _lonlat(gdf: gpd.GeoDataFrame) -> list[tuple[float, float]]:
+    g = gdf.to_crs(WGS84).geometry
+    return [(float(p.x), float(p.y)) for p in g]
+
+
+def write_registry(path: Path, fac: gpd.GeoDataFrame) -> None:
+    """The DIW factory registry as downloaded and saved from Thai Excel: cp874, Thai headers, WGS 84 at 6 decimals."""
+    header = ["เลขทะเบียนโรงงานแบบใหม่", "เลขทะเบียนโรงงานแบบเดิม", "ชื่อโรงงาน", "ประกอบกิจการ", "ลำดับประเภทโรงงาน",
+              "แรงม้า", "คนงาน", "ที่ตั้ง/ตำบล", "อำเภอ", "จังหวัด", "ละติจูด", "ลองจิจูด"]
+    rows = []
+    for r, (lon, lat) in zip(_FACTORIES, _lonlat(fac)):
+        code, activity, hp = _DIW[r[0]]
+        seq_year = r[2].rsplit("-", 1)[1]  # "1/38นว" of the old number 3-10(1)-1/38นว
+        rows.append([FACTORY_IDS[r[0]], f"จ3-{code}-{seq_year}", r[1], activity, code, hp, r[9], "หนองโพ",
+                     "ตาคลี", "นครสวรรค์", f"{lat:.6f}", f"{lon:.6f}"])
+    _write_csv(path, header, rows, encoding="cp874")
+
+
+def gi_certificate_rows() -> list[list[object]]:
+    """Green Industry certificates, several per factory, in the order the office issued them.
+
+    The latest certificate of each factory carries today's level and is valid beyond 2026; the older ones
+    have expired (F07's older one had a higher level, so only 'latest' gives the right answer). Every
+    certificate of ``GI_EXPIRED`` expired in 2025 or before."""
+    certs: list[tuple[dt.date, dt.date, str, str, int]] = []
+
+    def add(fid: str, name: str, issued: dt.date, level: int) -> None:
+        expires = dt.date(issued.year + 3, issued.month, issued.day) - dt.timedelta(days=1)
+        certs.append((issued, expires, FACTORY_IDS[fid], name, level))
+
+    for i, r in enumerate(_FACTORIES):
+        fid, name, level = r[0], r[1], r[6]
+        if fid == GI_EXPIRED:
+            add(fid, name, dt.date(2019, 5, 10), level)
+            add(fid, name, dt.date(2022, 6, 1), level)
+            continue
+        issued = dt.date(2024 + i % 2, 1 + (i * 5) % 12, 1 + (i * 7) % 27)
+        add(fid, name, issued, level)
+        older = dt.date(issued.year - 3, issued.month, issued.day)
+        add(fid, name, older, 3 if fid == "F07" else max(1, level - 1))
+        if i % 3 == 0:
+            add(fid, name, dt.date(issued.year - 6, issued.month, issued.day), max(1, level - 2))
+    certs.sort(key=lambda c: (c[0], c[2]))
+    return [[reg, name, level, _be(issued), _be(expires)] for issued, expires, reg, name, level in certs]
+
+
+def complaint_rows() -> list[list[object]]:
+    """The sub-district's complaint log, one row per complaint, 2025 and 2026; counting the 2026 rows per
+    factory (or quarry) gives the sample's ``complaints``. Dates are typed as ISO or d/m/BE, as they come."""
+    rng = np.random.default_rng(SEED + 13)
+    subjects = [(FACTORY_IDS[r[0]], r[3], r[7]) for r in _FACTORIES] + \
+               [(MINE_IDS[m[0]], "quarry", m[5]) for m in _MINES]
+    raw: list[tuple[dt.date, str, str]] = []
+    for i, (key, cat, n26) in enumerate(subjects):
+        n25 = (i * 3) % 4 + (1 if n26 == 0 else 0)
+        kinds = _COMPLAINT_KINDS[cat]
+        for year, n in ((2025, n25), (2026, n26)):
+            days = rng.choice(330 if year == 2026 else 365, size=n, replace=False)
+            for j, d in enumerate(sorted(days)):
+                raw.append((dt.date(year, 1, 1) + dt.timedelta(days=int(d)), key, kinds[(i + j) % len(kinds)]))
+    raw.sort()
+    rows, seq = [], {}
+    states_26 = ("ยุติเรื่องแล้ว", "อยู่ระหว่างตรวจสอบ", "ยุติเรื่องแล้ว", "รับเรื่องแล้ว")
+    for k, (d, key, kind) in enumerate(raw):
+        be = d.year + 543
+        seq[be] = seq.get(be, 0) + 1
+        state = "ยุติเรื่องแล้ว" if d.year == 2025 else states_26[seq[be] % len(states_26)]
+        date_text = d.isoformat() if k % 2 else _be(d)
+        rows.append([f"{seq[be]:03d}/{be}", date_text, key, kind, state])
+    return rows
+
+
+def survey_rows() -> list[list[object]]:
+    """The provincial office's 2569 questionnaire: one row per factory that returned it."""
+    rows = []
+    for i, r in enumerate(_FACTORIES):
+        if r[0] == SURVEY_MISSING:
+            continue
+        answered = dt.date(2026, 2, 1) + dt.timedelta(days=3 * i)
+        rows.append([FACTORY_IDS[r[0]], r[1], r[3], r[8], r[10], r[11], r[12], "ใช่" if r[13] else "ไม่ใช่",
+                     _be(answered)])
+    return rows
+
+
+SURVEY_HEADER = ["เลขทะเบียนโรงงาน", "ชื่อสถานประกอบการ", "หมวด", "สัดส่วนของเสียที่นำกลับมาใช้ประโยชน์",
+                 "สัดส่วนแรงงานในพื้นที่", "สัดส่วนพลังงานหมุนเวียน", "สัดส่วนน้ำที่นำกลับมาใช้ซ้ำ",
+                 "เปิดเผยผลตรวจวัดสิ่งแวดล้อม", "วันที่ตอบแบบสอบถาม"]
+SURVEY_FIELDS = {"หมวด": "category", "สัดส่วนของเสียที่นำกลับมาใช้ประโยชน์": "waste_reused_share",
+                 "สัดส่วนแรงงานในพื้นที่": "local_workers_share", "สัดส่วนพลังงานหมุนเวียน": "renewable_energy_share",
+                 "สัดส่วนน้ำที่นำกลับมาใช้ซ้ำ": "water_reuse_share",
+                 "เปิดเผยผลตรวจวัดสิ่งแวดล้อม": "monitoring_disclosed"}
+INSPECTION_FIELDS = {"ใช้วัตถุระเบิด": "blasting", "แผนฟื้นฟูสภาพพื้นที่": "rehab_plan", "ตรวจวัดฝุ่น": "dust_monitoring",
+                     "จำนวนคนงาน": "workers"}
+COMMITTEE_FIELDS = {"เป็นกรรมการเมืองอุตสาหกรรมเชิงนิเวศ": "in_committee", "จำนวนเรื่องร้องเรียน": "complaints_filed"}
+
+
+def _patch_dbf(path: Path) -> None:
+    """Fix the DBF header's date of last update (bytes 1-3) and clear its language driver id (byte 29), as a
+    DBF without a .cpg written on Thai Windows often has none."""
+    b = bytearray(path.read_bytes())
+    b[1:4] = bytes([FIXED_TIME.year - 1900, FIXED_TIME.month, FIXED_TIME.day])
+    b[29] = 0
+    path.write_bytes(bytes(b))
+
+
+def write_concessions(path: Path, mines: gpd.GeoDataFrame) -> None:
+    """The mining department's concession polygons: a shapefile in Indian 1975 / UTM 47N, short DBF names, Thai
+    text in cp874 and no .cpg."""
+    for ext in (".shp", ".shx", ".dbf", ".prj", ".cpg"):
+        if path.with_suffix(ext).exists():
+            path.with_suffix(ext).unlink()
+    m = mines.to_crs(METRIC)
+    gdf = gpd.GeoDataFrame({
+        "LICENSE_NO": list(m["licence_no"]),
+        "MINE_NAME": list(m["name"]),
+        "OPERATOR": [_CONCESSIONS[i][0] for i in m["mine_id"]],
+        "MINERAL": ["หินปูน"] * len(m),
+        "STATUS": [_MINE_STATUS_TH[s] for s in m["status"]],
+        "MINE_TYPE": ["quarry"] * len(m),
+        "EXP_DATE": [_be(_CONCESSIONS[i][1]) for i in m["mine_id"]],
+        "AREA_RAI": [round(a / 1600.0, 2) for a in m.geometry.area],
+    }, geometry=list(m.geometry), crs=METRIC)
+    gdf = _stored(gdf, INDIAN_1975)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pyogrio.write_dataframe(gdf, path, driver="ESRI Shapefile", encoding="cp874")
+    cpg = path.with_suffix(".cpg")
+    if cpg.exists():
+        cpg.unlink()
+    _patch_dbf(path.with_suffix(".dbf"))
+
+
+def inspection_rows() -> list[list[object]]:
+    """The provincial industry office's 2569 quarry inspections, keyed by concession number."""
+    yes = lambda b: "มี" if b else "ไม่มี"  # noqa: E731
+    return [[m[2], m[1], _be(dt.date(2026, 3, 4 + 6 * i)), yes(m[4]), yes(m[6]), yes(m[7]), m[8]]
+            for i, m in enumerate(_MINES)]
+
+
+def _village_records(layers_f: dict[str, gpd.GeoDataFrame]) -> list[dict]:
+    """Every village (the town's and those beyond it) with its code, names, point and population."""
+    recs = []
+    v = layers_f["villages"]
+    for r, (lon, lat) in zip(_VILLAGES, _lonlat(v)):
+        recs.append({"code": VILLAGE_IDS[r[0]], "name": r[1], "moo": r[2], "tambon": "หนองโพ", "amphoe": "ตาคลี",
+                     "lon": lon, "lat": lat, "population": r[5]})
+    b = layers_f["villages_beyond"]
+    for r, (lon, lat) in zip(_VILLAGES_BEYOND, _lonlat(b)):
+        recs.append({"code": r[0], "name": r[1], "moo": r[2], "tambon": r[3], "amphoe": r[4], "lon": lon, "lat": lat,
+                     "population": r[7]})
+    return sorted(recs, key=lambda x: x["code"])
+
+
+def write_villages_geojson(path: Path, recs: list[dict]) -> None:
+    """Village points as in a national 2012 (พ.ศ. 2555) village layer: codes as text, no population."""
+    feats = []
+    for r in recs:
+        props = {"VILL_CODE": r["code"], "VILL_NAM_T": r["name"], "VILL_NO": r["moo"], "TAM_NAM_T": r["tambon"],
+                 "AMP_NAM_T": r["amphoe"], "PROV_NAM_T": "นครสวรรค์"}
+        feats.append(json.dumps({"type": "Feature", "properties": props,
+                                 "geometry": {"type": "Point", "coordinates": [round(r["lon"], 7), round(r["lat"], 7)]}},
+                                ensure_ascii=False))
+    text = '{\n"type": "FeatureCollection",\n"name": "villages_2555",\n"features": [\n' + ",\n".join(feats) + "\n]\n}\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode("utf-8"))
+
+
+def population_rows(recs: list[dict]) -> list[list[object]]:
+    """The registration office's table (ทะเบียนราษฎร): men, women, total, houses; one village is missing."""
+    rows = []
+    for r in recs:
+        pop = r["population"]
+        if pop is None:
+            continue
+        men = int(round(pop * 0.488))
+        rows.append([r["code"], r["name"], men, pop - men, pop, int(round(pop / 3.2))])
+    return rows
+
+
+def committee_rows() -> list[list[object]]:
+    """Which of the town's villages sit on the eco-town committee, and the complaints each village filed."""
+    return [[VILLAGE_IDS[v[0]], v[1], v[2], "ใช่" if v[6] else "ไม่ใช่", v[7]] for v in _VILLAGES]
+
+
+def write_office_files(out_dir: Path, layers_f: dict[str, gpd.GeoDataFrame]) -> list[Path]:
+    """Write the registry, the concession shapefile, the village layer and the tables joined to them."""
+    reg = out_dir / "registry" / "factories_diw.csv"
+    write_registry(reg, layers_f["factories"])
+    gi = out_dir / "tables" / "gi_certificates.xlsx"
+    _write_xlsx(gi, "ใบรับรอง", ["เลขทะเบียนโรงงาน", "ชื่อสถานประกอบการ", "ระดับ", "วันที่ออกใบรับรอง", "วันหมดอายุ"],
+                gi_certificate_rows())
+    comp = out_dir / "tables" / "complaints_log.csv"
+    _write_csv(comp, ["เลขที่เรื่อง", "วันที่รับเรื่อง", "เลขทะเบียนโรงงาน", "ประเภทเรื่อง", "สถานะ"], complaint_rows(),
+               encoding="utf-8", bom=True)
+    survey = out_dir / "tables" / "factory_survey_2569.xlsx"
+    _write_xlsx(survey, "แบบสอบถาม2569", SURVEY_HEADER, survey_rows())
+    insp = out_dir / "tables" / "mine_inspections.csv"
+    _write_csv(insp, ["เลขที่ประทานบัตร", "ชื่อเหมือง", "วันที่ตรวจ", *INSPECTION_FIELDS], inspection_rows(),
+               encoding="utf-8", bom=True)
+    shp = out_dir / "concessions" / "quarries_dpim.shp"
+    write_concessions(shp, layers_f["mines"])
+    recs = _village_records(layers_f)
+    vil = out_dir / "villages" / "villages_2555.geojson"
+    write_villages_geojson(vil, recs)
+    pop = out_dir / "tables" / "population_2569.csv"
+    _write_csv(pop, ["รหัสหมู่บ้าน", "ชื่อหมู่บ้าน", "ชาย", "หญิง", "รวม", "บ้าน"], population_rows(recs),
+               encoding="cp874")
+    com = out_dir / "tables" / "village_committee.csv"
+    _write_csv(com, ["รหัสหมู่บ้าน", "ชื่อหมู่บ้าน", "หมู่ที่", *COMMITTEE_FIELDS], committee_rows(), encoding="utf-8",
+               bom=True)
+    return [reg, gi, comp, survey, insp, shp, shp.with_suffix(".shx"), shp.with_suffix(".dbf"),
+            shp.with_suffix(".prj"), vil, pop, com]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -451,12 +830,6 @@ _EVIDENCE = [
 ]
 
 
-def _csv_field(s: str) -> str:
-    if any(c in s for c in ',"\n'):
-        return '"' + s.replace('"', '""') + '"'
-    return s
-
-
 def write_evidence(path: Path) -> None:
     lines = ["subject_kind,subject_id,indicator_id,value,source,note"]
     for ind, value, source, note in _EVIDENCE:
@@ -466,6 +839,10 @@ def write_evidence(path: Path) -> None:
 
 def catalog_text() -> str:
     """The sample's catalog as YAML text, with comments."""
+    def block(m: dict[str, str]) -> str:
+        return "\n".join(f"          {k}: {v}" for k, v in m.items())
+
+    survey, inspection, committee = block(SURVEY_FIELDS), block(INSPECTION_FIELDS), block(COMMITTEE_FIELDS)
     classes = "\n".join(
         f"      {k}: {{name: {n}, th: {th}, color: '{c}', green: {'true' if g else 'false'}}}"
         for k, (n, th, c, g) in CLASSES.items())
@@ -473,6 +850,8 @@ def catalog_text() -> str:
 # Layer catalog of the bundled Nong Pho sample (self-authored and fictional; see README.md).
 # Written by layers/sample/generate.py: edit the generator, not this file, then run
 #   python -m layers.sample.generate
+# Factories, quarries and villages come as offices hand them over, with attribute tables joined by key.
+# "on" is quoted because YAML 1.1 (PyYAML) reads a bare on: as the boolean true.
 name: Nong Pho eco-industrial town (sample)
 town: boundary
 crs: EPSG:32647
@@ -488,28 +867,78 @@ layers:
     vintage: 2026
   factories:
     role: factories
-    source: nong_pho.gpkg
-    layer: factories
-    id_field: fac_id
-    # the other fields already have their canonical names
-    fields: {{ชื่อโรงงาน: name, ทะเบียนโรงงาน: registry_no}}
-    description: Registered factories; the sugar mill and its bio-complex, and other plants (fictional)
+    source: registry/factories_diw.csv
+    id_field: เลขทะเบียนโรงงานแบบใหม่
+    encoding: cp874
+    fields: {{ชื่อโรงงาน: name}}
+    description: DIW factory registry as downloaded and saved from Thai Excel (cp874); fictional plants
     vintage: 2026
+    joins:
+      - name: gi_certificates
+        source: tables/gi_certificates.xlsx
+        sheet: ใบรับรอง
+        "on": เลขทะเบียนโรงงาน
+        fields: {{ระดับ: gi_level}}
+        aggregate: latest
+        date_field: วันที่ออกใบรับรอง
+        expires_field: วันหมดอายุ
+        vintage: 2026
+      - name: complaints
+        source: tables/complaints_log.csv
+        "on": เลขทะเบียนโรงงาน
+        fields: {{เลขที่เรื่อง: complaints}}
+        aggregate: count
+        date_field: วันที่รับเรื่อง
+        vintage: 2026
+      - name: factory_survey
+        source: tables/factory_survey_2569.xlsx
+        sheet: แบบสอบถาม2569
+        "on": เลขทะเบียนโรงงาน
+        fields:
+{survey}
+        vintage: 2026
   mines:
     role: mines
-    source: nong_pho.gpkg
-    layer: mines
-    id_field: mine_id
-    description: Limestone quarry concessions in the western hills (fictional)
+    source: concessions/quarries_dpim.shp
+    id_field: LICENSE_NO
+    encoding: cp874
+    fields: {{MINE_NAME: name, LICENSE_NO: licence_no, MINERAL: mineral, MINE_TYPE: mine_type, STATUS: status}}
+    description: Limestone quarry concessions (ประทานบัตร) from the mining department; Indian 1975, no .cpg (fictional)
     vintage: 2026
+    joins:
+      - name: mine_inspections
+        source: tables/mine_inspections.csv
+        "on": เลขที่ประทานบัตร
+        fields:
+{inspection}
+        vintage: 2026
+      - name: complaints
+        source: tables/complaints_log.csv
+        "on": เลขทะเบียนโรงงาน
+        fields: {{เลขที่เรื่อง: complaints}}
+        aggregate: count
+        date_field: วันที่รับเรื่อง
+        vintage: 2026
   villages:
     role: communities
-    source: nong_pho.gpkg
-    layer: villages
-    id_field: vill_id
-    fields: {{ชื่อหมู่บ้าน: name, หมู่ที่: village_no, ประชากร: population, ครัวเรือน: households}}
-    description: Villages (หมู่บ้าน) with population; fictional names and counts
-    vintage: 2026
+    source: villages/villages_2555.geojson
+    id_field: VILL_CODE
+    fields: {{VILL_NAM_T: name, VILL_NO: village_no}}
+    description: Village points of a 2012 (พ.ศ. 2555) national village layer, with villages beyond the boundary
+    vintage: 2012
+    joins:
+      - name: population
+        source: tables/population_2569.csv
+        "on": รหัสหมู่บ้าน
+        encoding: cp874
+        fields: {{รวม: population, บ้าน: households}}
+        vintage: 2026
+      - name: village_committee
+        source: tables/village_committee.csv
+        "on": รหัสหมู่บ้าน
+        fields:
+{committee}
+        vintage: 2026
   receptors:
     role: receptors
     source: nong_pho.gpkg
@@ -561,11 +990,21 @@ layers:
 
 # --------------------------------------------------------------------------------------------------
 
-def _check_inside(town: Polygon, layers_m: dict[str, gpd.GeoDataFrame]) -> None:
+def _check_places(town: Polygon, layers_m: dict[str, gpd.GeoDataFrame]) -> None:
+    """The town's facilities, villages and receptors lie inside the boundary; the villages beyond it lie where
+    README.md says (four 1-4 km beyond the line and within 5 km of a facility, two more than 5 km from all)."""
     for name in ("factories", "mines", "villages", "receptors"):
         outside = ~layers_m[name].geometry.within(town)
         if outside.any():
             raise AssertionError(f"sample layer {name}: features outside the boundary: {list(outside[outside].index)}")
+    facilities = unary_union([*layers_m["factories"].geometry, *layers_m["mines"].geometry])
+    for code, p in zip(layers_m["villages_beyond"]["code"], layers_m["villages_beyond"].geometry):
+        near = p.distance(facilities)
+        far = code in {r[0] for r in _VILLAGES_BEYOND[4:]}
+        beyond = p.distance(town)
+        if far and near <= 5000 or not far and not (1000 <= beyond <= 4000 and 1000 < near <= 5000):
+            raise AssertionError(f"village {code} beyond the boundary is misplaced: {beyond:.0f} m beyond the "
+                                 f"boundary, {near:.0f} m from the nearest facility")
 
 
 def generate(out_dir: Path) -> list[Path]:
@@ -573,9 +1012,10 @@ def generate(out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     layers = vector_layers()
-    layers_m = {k: v.to_crs(METRIC) for k, v in layers.items()}
+    layers_f = facility_layers()
+    layers_m = {k: v.to_crs(METRIC) for k, v in {**layers, **layers_f}.items()}
     town = layers_m["boundary"].geometry.iloc[0]
-    _check_inside(town, layers_m)
+    _check_places(town, layers_m)
     gpkg = out_dir / "nong_pho.gpkg"
     write_gpkg(gpkg, layers)
     tif = out_dir / "landcover.tif"
@@ -583,9 +1023,10 @@ def generate(out_dir: Path) -> list[Path]:
     write_landcover(tif, grid, transform)
     ev = out_dir / "evidence-2026.csv"
     write_evidence(ev)
+    office = write_office_files(out_dir, layers_f)
     cat = out_dir / "catalog.yaml"
     cat.write_bytes(catalog_text().encode("utf-8"))
-    return [gpkg, tif, ev, cat]
+    return [gpkg, tif, ev, cat, *office]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -593,6 +1034,7 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args[0]) if args else Path(__file__).resolve().parent
     for p in generate(out):
         print(f"{p}  {p.stat().st_size:,} bytes")
+    print("factory ids: " + ", ".join(f"{k} -> {v}" for k, v in FACTORY_IDS.items()))
     return 0
 
 
