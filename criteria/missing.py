@@ -64,7 +64,8 @@ def data_gaps(edition: Edition, tables: dict[str, pd.DataFrame], *, layer_fields
         for col in cols:
             wanted.setdefault((kind, col), [])
     rows = []
-    for (kind, col), inds in sorted(wanted.items()):
+    order = {k: i for i, k in enumerate(("factory", "mine", "community", "town"))}
+    for (kind, col), inds in sorted(wanted.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1])):
         table = tables.get(kind)
         if table is None or not len(table) or col not in layer_fields.get(kind, set()):
             continue

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .catalog import LayerSpec, load_catalog, sha256_file
@@ -326,7 +327,7 @@ def _write(frame: pd.DataFrame, spec: LayerSpec, role: Role, got: dict[str, list
     for canon, vals in got.items():
         src = {c: s for s, c in _map_fields(frame, spec, role).items()}.get(canon, canon)
         arr = (frame[src].astype(object).to_numpy(copy=True) if src in frame.columns
-               else pd.Series([None] * len(frame), dtype=object).to_numpy())
+               else np.full(len(frame), None, dtype=object))
         for i, v in enumerate(vals):
             if v is not None:
                 arr[i] = v

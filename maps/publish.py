@@ -18,7 +18,7 @@ __all__ = ["publish", "OUTPUT_FILES"]
 
 OUTPUT_FILES = ("level-map.html", "buffer-map.html", "report.html", "results.gpkg", "results.qgs", "town.csv",
                 "facilities.csv", "communities.csv", "exposure.csv", "indicators.csv", "levels.csv",
-                "dimensions.csv", "gaps.csv", "sensitivity.csv", "manifest.json")
+                "dimensions.csv", "gaps.csv", "left-out.csv", "sensitivity.csv", "manifest.json")
 
 
 def publish(a: Assessment, out: str | Path, *, offline: bool = True,
