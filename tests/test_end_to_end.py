@@ -43,10 +43,11 @@ def test_sample_has_scores_for_every_subject(sample_out):
     town = _rows(sample_out / "town.csv")
     assert len([f for f in fac if f["kind"] == "factory"]) >= 12
     assert 2 <= len([f for f in fac if f["kind"] == "mine"]) <= 4
-    assert 15 <= len(com) <= 20
+    assert 15 <= len(com) <= 25
+    assert {c["relation"] for c in com} == {"inside", "affected"}
     assert all(1 <= int(float(r["level"])) <= 5 for r in fac + com + town)
     # a facility's 1 km population is the sum of the villages the exposure table puts within 1 km of it
-    pops = {c["community_id"]: float(c["population"]) for c in com}
+    pops = {c["community_id"]: float(c["population"] or 0) for c in com}  # unknown: not in the sums
     pairs = _rows(sample_out / "exposure.csv")
     for f in fac:
         expect = sum(pops[p["community_id"]] for p in pairs

@@ -51,7 +51,7 @@ MARGIN = 5_000.0
 OUTPUT_NAMES = (
     "nong_pho.gpkg", "landcover.tif", "evidence-2026.csv", "catalog.yaml",
     "registry/factories_diw.csv",
-    "tables/gi_certificates.xlsx", "tables/complaints_log.csv", "tables/factory_survey_2569.xlsx",
+    "tables/gi_certificates.xlsx", "tables/complaints_log.csv", "tables/quarry_complaints.csv", "tables/factory_survey_2569.xlsx",
     "tables/mine_inspections.csv", "tables/population_2569.csv", "tables/village_committee.csv",
     "concessions/quarries_dpim.shp", "concessions/quarries_dpim.shx", "concessions/quarries_dpim.dbf",
     "concessions/quarries_dpim.prj",
@@ -177,7 +177,7 @@ _DIW = {
     "F09": ("53(5)", "ผลิตภาชนะและผลิตภัณฑ์พลาสติก", 2100),
     "F10": ("9(1)", "แปรรูปและบรรจุอาหารสำเร็จรูป", 1800),
     "F11": ("11(2)", "ผลิตแป้งมันสำปะหลัง", 5200),
-    "F12": ("78", "เผาหินปูนเพื่อผลิตปูนขาว", 650),
+    "F12": ("76", "เผาหินปูนเพื่อผลิตปูนขาว", 650),
     "F13": ("10(1)", "สีข้าว", 180),
     "F14": ("106", "คัดแยกและนำวัสดุที่ไม่ใช้แล้วกลับมาใช้ประโยชน์ใหม่", 220),
     "F15": ("10(1)", "สีข้าวและอบลดความชื้นข้าวเปลือก", 750),
@@ -659,9 +659,16 @@ def write_office_files(out_dir: Path, layers_f: dict[str, gpd.GeoDataFrame]) -> 
     gi = out_dir / "tables" / "gi_certificates.xlsx"
     _write_xlsx(gi, "ใบรับรอง", ["เลขทะเบียนโรงงาน", "ชื่อสถานประกอบการ", "ระดับ", "วันที่ออกใบรับรอง", "วันหมดอายุ"],
                 gi_certificate_rows())
+    # the office's log holds factories and quarries; it is kept as two files, one per register (the DIW
+    # registration number and the mining licence), so that each join's keys all belong to its layer
+    rows = complaint_rows()
+    quarry = set(MINE_IDS.values())
     comp = out_dir / "tables" / "complaints_log.csv"
-    _write_csv(comp, ["เลขที่เรื่อง", "วันที่รับเรื่อง", "เลขทะเบียนโรงงาน", "ประเภทเรื่อง", "สถานะ"], complaint_rows(),
-               encoding="utf-8", bom=True)
+    _write_csv(comp, ["เลขที่เรื่อง", "วันที่รับเรื่อง", "เลขทะเบียนโรงงาน", "ประเภทเรื่อง", "สถานะ"],
+               [r for r in rows if r[2] not in quarry], encoding="utf-8", bom=True)
+    qcomp = out_dir / "tables" / "quarry_complaints.csv"
+    _write_csv(qcomp, ["เลขที่เรื่อง", "วันที่รับเรื่อง", "เลขที่ประทานบัตร", "ประเภทเรื่อง", "สถานะ"],
+               [r for r in rows if r[2] in quarry], encoding="utf-8", bom=True)
     survey = out_dir / "tables" / "factory_survey_2569.xlsx"
     _write_xlsx(survey, "แบบสอบถาม2569", SURVEY_HEADER, survey_rows())
     insp = out_dir / "tables" / "mine_inspections.csv"
@@ -678,7 +685,7 @@ def write_office_files(out_dir: Path, layers_f: dict[str, gpd.GeoDataFrame]) -> 
     com = out_dir / "tables" / "village_committee.csv"
     _write_csv(com, ["รหัสหมู่บ้าน", "ชื่อหมู่บ้าน", "หมู่ที่", *COMMITTEE_FIELDS], committee_rows(), encoding="utf-8",
                bom=True)
-    return [reg, gi, comp, survey, insp, shp, shp.with_suffix(".shx"), shp.with_suffix(".dbf"),
+    return [reg, gi, comp, qcomp, survey, insp, shp, shp.with_suffix(".shx"), shp.with_suffix(".dbf"),
             shp.with_suffix(".prj"), vil, pop, com]
 
 
@@ -913,8 +920,8 @@ layers:
 {inspection}
         vintage: 2026
       - name: complaints
-        source: tables/complaints_log.csv
-        "on": เลขทะเบียนโรงงาน
+        source: tables/quarry_complaints.csv
+        "on": เลขที่ประทานบัตร
         fields: {{เลขที่เรื่อง: complaints}}
         aggregate: count
         date_field: วันที่รับเรื่อง

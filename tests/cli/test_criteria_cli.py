@@ -6,6 +6,7 @@ import csv
 
 from typer.testing import CliRunner
 
+from layers.sample.generate import FACTORY_IDS
 from maps.cli.main import app
 
 runner = CliRunner()
@@ -28,19 +29,20 @@ def test_explain_town_shows_indicators_and_gap():
 
 
 def test_explain_unknown_subject_suggests_ids():
-    r = _run("explain", "F1", "--year", "2026")
+    r = _run("explain", FACTORY_IDS["F01"][:-1], "--year", "2026")  # a registration number missing a digit
     assert r.exit_code == 4 and "Did you mean" in r.output and "Traceback" not in r.output
 
 
 def test_what_if_for_one_factory_changes_only_what_follows(tmp_path):
     base, what_if = tmp_path / "base", tmp_path / "whatif"
     assert _run("assess", "--year", "2026", "--out", str(base), "-q").exit_code == 0
-    r = _run("assess", "--year", "2026", "--out", str(what_if), "-q", "--set", "F06:gi_level=5")
+    f06, f07 = FACTORY_IDS["F06"], FACTORY_IDS["F07"]
+    r = _run("assess", "--year", "2026", "--out", str(what_if), "-q", "--set", f"{f06}:gi_level=5")
     assert r.exit_code == 0, r.output
     b = {(x["subject_id"], x["indicator_id"]): x for x in _rows(base / "indicators.csv")}
     w = {(x["subject_id"], x["indicator_id"]): x for x in _rows(what_if / "indicators.csv")}
-    assert w[("F06", "gi_level")]["value"] == "5" and w[("F06", "gi_level")]["status"] == "what-if"
-    assert w[("F07", "gi_level")]["value"] == b[("F07", "gi_level")]["value"]
+    assert w[(f06, "gi_level")]["value"] == "5" and w[(f06, "gi_level")]["status"] == "what-if"
+    assert w[(f07, "gi_level")]["value"] == b[(f07, "gi_level")]["value"]
     assert float(w[("TH600706", "green_industry_share")]["value"]) > float(b[("TH600706", "green_industry_share")]["value"])
 
 

@@ -127,17 +127,21 @@ def test_qgis_level_map_has_the_html_level_colours(published):
     points = [(str(i), int(r["level"]), r.geometry) for i, r in a.communities.iterrows()]
     points += [(str(i), int(r["level"]), r.geometry) for i, r in a.facilities.iterrows()
                if r.geometry.geom_type == "Point"]
-    matched, levels_seen = 0, set()
+    matched, levels_seen, shown = 0, set(), 0
     for sid, level, g in points:
         want = colors[level]
         assert want in html_colors, f"{sid}: level colour {want} is not in level-map.html"
         px, py = round((g.x - xmin) / mupp), round((ymax - g.y) / mupp)
+        if not (0 <= px < img.size[0] and 0 <= py < img.size[1]):
+            continue  # an affected village outside the boundary, beyond the rendered extent
+        shown += 1
         got = img.getpixel((px, py))
         if all(abs(c - w) <= 3 for c, w in zip(got, _rgb(want))):
             matched += 1
             levels_seen.add(level)
     # markers drawn on top of each other may hide a few centres; nearly all must show their level's colour
-    assert matched >= 0.9 * len(points), f"only {matched} of {len(points)} markers have their level colour"
+    assert shown >= 0.8 * len(points)
+    assert matched >= 0.9 * shown, f"only {matched} of {shown} markers have their level colour"
     assert levels_seen == {int(v) for v in a.levels["level"]}, levels_seen
 
     # the picture is a map, not a blank: many pixels of the level colours

@@ -152,19 +152,23 @@ def test_gi_certificates_latest_valid_gives_the_levels():
 
 
 def test_complaint_counts_for_2026_are_the_sample_values():
-    raw = (SAMPLE / "tables" / "complaints_log.csv").read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbf")
-    rows = _csv_rows(SAMPLE / "tables" / "complaints_log.csv", "utf-8-sig")
-    assert rows[0] == ["เลขที่เรื่อง", "วันที่รับเรื่อง", "เลขทะเบียนโรงงาน", "ประเภทเรื่อง", "สถานะ"]
-    years = Counter(_date(r[1]).year for r in rows[1:])
-    assert set(years) == {2025, 2026}
-    assert any(re.fullmatch(r"\d{4}-\d\d-\d\d", r[1]) for r in rows[1:])
-    assert any(re.fullmatch(r"\d{1,2}/\d{1,2}/25\d\d", r[1]) for r in rows[1:])
-    assert len({r[0] for r in rows[1:]}) == len(rows) - 1
-    counted = Counter(r[2] for r in rows[1:] if _date(r[1]).year == 2026)
+    """The office's log is kept as two files, one per register (DIW registration number, mining licence)."""
+    counted: Counter = Counter()
+    keys: set = set()
+    for name, key in (("complaints_log.csv", "เลขทะเบียนโรงงาน"), ("quarry_complaints.csv", "เลขที่ประทานบัตร")):
+        raw = (SAMPLE / "tables" / name).read_bytes()
+        assert raw.startswith(b"\xef\xbb\xbf")
+        rows = _csv_rows(SAMPLE / "tables" / name, "utf-8-sig")
+        assert rows[0] == ["เลขที่เรื่อง", "วันที่รับเรื่อง", key, "ประเภทเรื่อง", "สถานะ"]
+        years = Counter(_date(r[1]).year for r in rows[1:])
+        assert set(years) == {2025, 2026}
+        assert any(re.fullmatch(r"\d{4}-\d\d-\d\d", r[1]) for r in rows[1:])
+        assert any(re.fullmatch(r"\d{1,2}/\d{1,2}/25\d\d", r[1]) for r in rows[1:])
+        assert len({r[0] for r in rows[1:]}) == len(rows) - 1
+        counted.update(r[2] for r in rows[1:] if _date(r[1]).year == 2026)
+        keys |= {r[2] for r in rows[1:]}
     ids = {**FACTORY_IDS, **MINE_IDS}
     assert {k: counted.get(ids[k], 0) for k in COMPLAINTS_2026} == COMPLAINTS_2026
-    keys = {r[2] for r in rows[1:]}
     assert keys == set(ids.values())  # a factory without 2026 complaints still has older rows
 
 
