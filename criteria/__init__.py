@@ -12,7 +12,7 @@ from .assessment import Assessment
 from .edition import Edition, Indicator, list_editions, load_edition, validate_edition_file
 from .errors import CriteriaError, EditionError, EvidenceError, ScoringError
 from .evidence import load_evidence
-from .explain import explain, explain_table
+from .explain import explain, explain_table, missing_data
 from .formatting import format_value, needs_text
 from .gap import Change, as_overrides
 from .scenario import ScenarioError, load_scenario
@@ -24,6 +24,7 @@ __all__ = [
     "Assessment", "run_assessment", "DEFAULT_EDITION", "software_version",
     "Edition", "Indicator", "load_edition", "list_editions", "validate_edition_file",
     "load_evidence", "evidence_template", "write_evidence_template", "score", "Scores", "explain",
-    "explain_table", "format_value", "needs_text", "Change", "as_overrides", "load_scenario", "ScenarioError", "sensitivity",
+    "explain_table",
+    "missing_data", "format_value", "needs_text", "Change", "as_overrides", "load_scenario", "ScenarioError", "sensitivity",
     "CriteriaError", "EditionError", "EvidenceError", "ScoringError",
 ]

@@ -12,7 +12,7 @@ from .assessment import Assessment
 from .errors import CriteriaError
 from .formatting import format_value, needs_text
 
-__all__ = ["explain", "explain_table"]
+__all__ = ["explain", "explain_table", "missing_data"]
 
 
 def _find(a: Assessment, subject_id: str) -> pd.Series:
@@ -64,14 +64,17 @@ def explain(a: Assessment, subject_id: str) -> str:
     gap = s["gap_text"] if isinstance(s["gap_text"], str) and s["gap_text"] else "Highest level reached."
     nxt = s["next_level"]
     title = "" if pd.isna(nxt) or (isinstance(nxt, float) and math.isnan(nxt)) else f"Next level ({int(nxt)}): "
-    return head + "\n" + "\n".join(lines) + "\n\n" + title + gap + _missing_text(a, s)
+    missing = missing_data(a, subject_id)
+    tail = ("\n\nMissing data (no data, never zero):\n" + "\n".join(f"  - {x}" for x in missing)) if missing else ""
+    return head + "\n" + "\n".join(lines) + "\n\n" + title + gap + tail
 
 
-def _missing_text(a: Assessment, s: pd.Series) -> str:
-    """The data this subject (or, for the town, any subject) lacks, and what collecting it would let us score."""
+def missing_data(a: Assessment, subject_id: str) -> list[str]:
+    """What data this subject (or, for the town, any subject) lacks, and what collecting it would let us score."""
+    s = _find(a, subject_id)
     dg = getattr(a, "data_gaps", None)
     if dg is None or not len(dg):
-        return ""
+        return []
     kind, sid = str(s["subject_kind"]), str(s["subject_id"])
     lines = []
     for r in dg.itertuples():
@@ -85,4 +88,4 @@ def _missing_text(a: Assessment, s: pd.Series) -> str:
         if r.field not in row.index or pd.isna(row[r.field]):
             what = f" to score {', '.join(repr(i) for i in r.indicators.split(', '))}" if r.indicators else ""
             lines.append(f"collect {r.field} for this {kind}{what}")
-    return ("\n\nMissing data (no data, never zero):\n" + "\n".join(f"  - {x}" for x in lines)) if lines else ""
+    return lines

@@ -8,7 +8,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from criteria import explain_table
+from criteria import explain_table, missing_data
 from criteria import run_assessment
 
 from .errors import friendly_errors
@@ -19,8 +19,8 @@ console = Console(highlight=False)
 
 @friendly_errors
 def explain(
-    subject: Annotated[str, typer.Argument(help="Subject id: a facility id (F01, M01), village id, or the "
-                                                "town code. 'town' means the town.")],
+    subject: Annotated[str, typer.Argument(help="Subject id: a factory's registration number, a mine's "
+                                                "licence, a village code, or the town code. 'town' means the town.")],
     catalog: CatalogOpt = None,
     year: MaybeYearOpt = None,
     edition: EditionOpt = None,
@@ -42,3 +42,8 @@ def explain(
         table.add_row(r.indicator_id, r.value, r.level_reached, r.next_needs, r.core, r.source)
     console.print(table)
     console.print(s["gap_text"] or "Highest level reached.", markup=False)
+    missing = missing_data(a, sid)
+    if missing:
+        console.print("Missing data (no data, never zero):", markup=False)
+        for m in missing:
+            console.print(f"  - {m}", markup=False)

@@ -17,7 +17,12 @@ from typer.testing import CliRunner
 
 from maps.cli.main import app
 
-from .conftest import THAI_TEST_NAME
+from layers.sample.generate import FACTORY_IDS, VILLAGE_IDS
+
+from .conftest import CLOSED_ID, THAI_TEST_NAME, edit_registry, rename_factory
+
+F02, F03, F15 = FACTORY_IDS["F02"], FACTORY_IDS["F03"], FACTORY_IDS["F15"]
+V04 = VILLAGE_IDS["V04"]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 
@@ -44,17 +49,17 @@ def test_report_files_and_tables(th_report):
     assert not [n for n in names if n.startswith(".")]  # no temp files left
     fac = pd.read_csv(th_report / "report-facilities.csv", encoding="utf-8-sig", dtype={"facility_id": str})
     fac = fac.set_index("facility_id")
-    assert fac.loc["F15", "change"] == "new" and pd.isna(fac.loc["F15", "level_last_year"])
-    assert "F99" not in fac.index
-    assert fac.loc["F02", "name"] == THAI_TEST_NAME
+    assert fac.loc[F15, "change"] == "new" and pd.isna(fac.loc[F15, "level_last_year"])
+    assert CLOSED_ID not in fac.index
+    assert fac.loc[F02, "name"] == THAI_TEST_NAME
     hist = pd.read_csv(th_report / "report-level_history.csv", encoding="utf-8-sig")
     assert list(hist["year"]) == [2025, 2026] and list(hist["year_be"]) == [2568, 2569]
     summary = pd.read_csv(th_report / "report-summary.csv", encoding="utf-8-sig").iloc[0]
     assert (summary["name"], summary["year_be"], summary["target_level"], summary["target_year_be"]) == (
         "หนองโพ", 2569, 4, 2570)
     assert summary["previous_year"] == 2025
-    rc = pd.read_csv(th_report / "report-ring_changes.csv", encoding="utf-8-sig")
-    assert ((rc["community_id"] == "V04") & (rc["ring_m"] == 500) & (rc["status"] == "newly outside")).sum() == 1
+    rc = pd.read_csv(th_report / "report-ring_changes.csv", encoding="utf-8-sig", dtype={"community_id": str})
+    assert ((rc["community_id"] == V04) & (rc["ring_m"] == 500) & (rc["status"] == "newly outside")).sum() == 1
     ti = pd.read_csv(th_report / "report-town_indicators.csv", encoding="utf-8-sig").set_index("indicator_id")
     # gap to the next level: what a failing indicator lacks, in its own unit
     failing = ti[ti["passes_next"] == "no"]
@@ -80,7 +85,7 @@ def test_pdf_thai_text_is_the_source_text(th_report):
                          text=True).stdout
     flat = _as_source(" ".join(raw.split()))
     assert unicodedata.normalize("NFC", THAI_TEST_NAME) == THAI_TEST_NAME
-    f02 = [line for line in raw.splitlines() if line.startswith("F02")]
+    f02 = [line for line in raw.splitlines() if line.startswith(F02)]
     assert f02 and THAI_TEST_NAME in _as_source(f02[0]), f02  # tone marks over upper vowels, above and below
     assert "หนองโพ" in flat and "บทสรุปผู้บริหาร" in flat and "พ.ศ. 2569" in flat
     assert "บ้านหนองตะเคียน" in flat  # village V04
@@ -143,7 +148,7 @@ def test_xlsx_one_sheet_per_table(th_report):
     fac = pd.read_csv(th_report / "report-facilities.csv", encoding="utf-8-sig", dtype={"facility_id": str})
     assert list(rows[0]) == list(fac.columns) and len(rows) == len(fac) + 1
     by_id = {r[0]: r for r in rows[1:]}
-    assert by_id["F02"][2] == THAI_TEST_NAME and by_id["F15"][list(fac.columns).index("change")] == "new"
+    assert by_id[F02][2] == THAI_TEST_NAME and by_id[F15][list(fac.columns).index("change")] == "new"
 
 
 def test_rerun_gives_the_same_tables_byte_for_byte(th_report, two_years, tmp_path):
@@ -182,11 +187,7 @@ def test_rerun_names_the_changed_input(th_report, two_years, tmp_path):
 def test_english_report_and_escaping(two_years, tmp_path):
     y = tmp_path / "y"
     shutil.copytree(two_years["y2026"], y)
-    import geopandas as gpd
-
-    g = gpd.read_file(y / "nong_pho.gpkg", layer="factories")
-    g.loc[g["fac_id"] == "F03", "ชื่อโรงงาน"] = "<script>alert(1)</script> & Co"
-    g.to_file(y / "nong_pho.gpkg", layer="factories", driver="GPKG")
+    edit_registry(y, rename_factory(F03, "<script>alert(1)</script> & Co"))
     cat = (y / "catalog.yaml").read_text(encoding="utf-8")
     (y / "catalog.yaml").write_text(cat.replace("name: Nong Pho eco-industrial town (sample)",
                                                 "name: '</script><b>x</b>'"), encoding="utf-8")

@@ -14,6 +14,11 @@ from maps.cli.main import app
 from maps.history import HistoryStore, record_of
 from maps.style import level_colors
 from maps.years_map import year_data_of_record
+from layers.sample.generate import FACTORY_IDS
+
+from .conftest import CLOSED_ID
+
+F01, F15 = FACTORY_IDS["F01"], FACTORY_IDS["F15"]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 
@@ -43,7 +48,7 @@ def test_compare_writes_years_map_from_history(two_years, tmp_path, browser_page
     assert html_path.is_file() and "years-map.html" in r.output
     a25, a26 = two_years["a2025"], two_years["a2026"]
     colors = level_colors(a26.edition)
-    l25, l26 = int(a25.facilities.loc["F01", "level"]), int(a26.facilities.loc["F01", "level"])
+    l25, l26 = int(a25.facilities.loc[F01, "level"]), int(a26.facilities.loc[F01, "level"])
     assert l25 != l26  # the fixture changes F01's Green Industry level
     t25, t26 = int(a25.town["level"]), int(a26.town["level"])
 
@@ -56,9 +61,9 @@ def test_compare_writes_years_map_from_history(two_years, tmp_path, browser_page
     assert town.inner_text() == (f"หนองโพ: level {t26} {a26.town['level_name_en']} / "
                                  f"{a26.town['level_name_th']}")  # the Thai name already says ระดับที่ N
     assert a26.town["level_name_th"].startswith(f"ระดับที่ {t26} ")
-    assert _style(page, "F01") == {"fill": colors[l26], "dash": None}
-    assert _style(page, "F15")["fill"] == colors[int(a26.facilities.loc["F15", "level"])]
-    assert _style(page, "F99")["dash"] == "2 3"  # closed before 2026: not assessed that year
+    assert _style(page, F01) == {"fill": colors[l26], "dash": None}
+    assert _style(page, F15)["fill"] == colors[int(a26.facilities.loc[F15, "level"])]
+    assert _style(page, CLOSED_ID)["dash"] == "2 3"  # closed before 2026: not assessed that year
     # the town boundary is redrawn from the (unchanged) input file; villages and mines come from the history
     assert page.locator("path.ecotown-village").count() == len(a26.communities)
     assert page.locator("path.ecotown-mine").count() == int((a26.facilities["kind"] == "mine").sum())
@@ -67,13 +72,13 @@ def test_compare_writes_years_map_from_history(two_years, tmp_path, browser_page
     assert page.evaluate("window.ecotownYear") == 2025
     assert "2025 (พ.ศ. 2568)" in box.inner_text()
     assert town.inner_text().startswith(f"หนองโพ: level {t25} ")
-    assert _style(page, "F01") == {"fill": colors[l25], "dash": None}
-    assert _style(page, "F15") == {"fill": "#9e9e9e", "dash": "2 3"}  # did not exist yet in 2025
-    assert _style(page, "F99")["fill"] == colors[int(a25.facilities.loc["F99", "level"])]
+    assert _style(page, F01) == {"fill": colors[l25], "dash": None}
+    assert _style(page, F15) == {"fill": "#9e9e9e", "dash": "2 3"}  # did not exist yet in 2025
+    assert _style(page, CLOSED_ID)["fill"] == colors[int(a25.facilities.loc[CLOSED_ID, "level"])]
 
     page.evaluate("(() => { var p = %s._path, b = p.getBoundingClientRect(); p.dispatchEvent(new MouseEvent("
                   "'click', {bubbles: true, clientX: b.x + b.width / 2, clientY: b.y + b.height / 2})); })()"
-                  % (LAYER % "F15"))
+                  % (LAYER % F15))
     page.wait_for_timeout(300)
     text = page.locator(".leaflet-popup-content").inner_text()
     assert "2025 (พ.ศ. 2568)" in text and "not assessed / ไม่ได้ประเมิน" in text and "2026 (พ.ศ. 2569)" in text
@@ -87,8 +92,8 @@ def test_compare_three_years_and_names_stay_escaped(two_years, tmp_path):
     shutil.copy2(two_years["history"], hist)
     rec = record_of(dataclasses.replace(two_years["a2026"], year=2027))
     evil = "<script>alert(1)</script>{{ 7*7 }}"
-    rec.facilities.loc[rec.facilities["facility_id"] == "F01", "name"] = evil
-    rec.facilities.loc[rec.facilities["facility_id"] == "F01", "level"] = 5
+    rec.facilities.loc[rec.facilities["facility_id"] == F01, "name"] = evil
+    rec.facilities.loc[rec.facilities["facility_id"] == F01, "level"] = 5
     HistoryStore(hist).save(rec)
     out = tmp_path / "cmp3"
     r = CliRunner().invoke(app, ["compare", "2027", "2025", "2026", "--history", str(hist), "--out", str(out)],
@@ -100,12 +105,12 @@ def test_compare_three_years_and_names_stay_escaped(two_years, tmp_path):
     p = _payload(html)
     assert [y["year"] for y in p["years"]] == [2025, 2026, 2027]
     a25, a26 = two_years["a2025"], two_years["a2026"]
-    f01 = _item(p, "F01")
-    assert f01["yl"] == [int(a25.facilities.loc["F01", "level"]), int(a26.facilities.loc["F01", "level"]), 5]
+    f01 = _item(p, F01)
+    assert f01["yl"] == [int(a25.facilities.loc[F01, "level"]), int(a26.facilities.loc[F01, "level"]), 5]
     assert f01["p"]["title"] == evil  # later years win the name; it goes to the page only as text
-    lvl15 = int(a26.facilities.loc["F15", "level"])
-    assert _item(p, "F15")["yl"] == [None, lvl15, lvl15]
-    assert _item(p, "F99")["yl"] == [int(a25.facilities.loc["F99", "level"]), None, None]
+    lvl15 = int(a26.facilities.loc[F15, "level"])
+    assert _item(p, F15)["yl"] == [None, lvl15, lvl15]
+    assert _item(p, CLOSED_ID)["yl"] == [int(a25.facilities.loc[CLOSED_ID, "level"]), None, None]
 
 
 def test_compare_needs_two_distinct_years(two_years):
@@ -125,7 +130,7 @@ def test_record_without_its_input_files_falls_back_with_a_note(two_years):
     d = year_data_of_record(rec)
     assert d.base.context == {} and any("boundary" in n for n in d.notes)
     # positions and names come from the stored record all the same
-    assert d.facilities.loc["F01"].geometry.x == rec.facilities.set_index("facility_id").loc["F01", "x"]
+    assert d.facilities.loc[F01].geometry.x == rec.facilities.set_index("facility_id").loc[F01, "x"]
     assert d.communities.crs.to_epsg() == 32647 and len(d.communities) == len(rec.communities)
 
 
