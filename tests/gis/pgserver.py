@@ -130,6 +130,9 @@ def load_layer(srv: PgServer, gdf: gpd.GeoDataFrame, table: str) -> None:
     schema, name = table.split(".")
     srid = gdf.crs.to_epsg()
     cols = [c for c in gdf.columns if c != gdf.geometry.name]
+    long = [c for c in cols if len(str(c).encode("utf-8")) > 63]
+    if long:  # PostgreSQL would silently cut them to 63 bytes (NAMEDATALEN - 1)
+        raise ValueError(f"column names longer than PostgreSQL's 63 bytes: {', '.join(long)}; rename them")
     with srv.connect() as con:
         con.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         defs = [sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(_pg_type(gdf[c]))) for c in cols]
