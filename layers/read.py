@@ -86,13 +86,26 @@ def _map_fields(df: pd.DataFrame, spec: LayerSpec, role: Role) -> dict[str, str]
     return mapping
 
 
+def _cut_name_hint(spec: LayerSpec, name: str, df: pd.DataFrame) -> str:
+    """PostgreSQL keeps 63 bytes of a column name (21 Thai letters): say so when a column is the cut name."""
+    if not spec.is_postgis or len(name.encode("utf-8")) <= 63:
+        return ""
+    cut = name.encode("utf-8")[:63].decode("utf-8", errors="ignore")
+    found = [str(c) for c in df.columns if str(c) and name.startswith(str(c)) and str(c).startswith(cut[:15])]
+    where = f" (the table has '{found[0]}')" if found else ""
+    return (f". PostgreSQL cuts column names to 63 bytes (21 Thai letters), so '{name}' cannot be a column "
+            f"name there{where}: name the column in the catalog as it is in the database, or rename it in "
+            "PostgreSQL to a shorter name")
+
+
 def _ids(df: pd.DataFrame, spec: LayerSpec, problems: list[Problem]) -> pd.Series:
     if spec.id_field is None:
         return pd.Series([str(i + 1) for i in range(len(df))], index=df.index, dtype=object)
     if spec.id_field not in df.columns:
         problems.append(_problem(
             spec, f"id field '{spec.id_field}' is not in the layer. Fields: "
-            f"{', '.join(c for c in df.columns if c != 'geometry')}", field=spec.id_field))
+            f"{', '.join(str(c) for c in df.columns if c != 'geometry')}{_cut_name_hint(spec, spec.id_field, df)}",
+            field=spec.id_field))
         return pd.Series([str(i + 1) for i in range(len(df))], index=df.index, dtype=object)
     raw = df[spec.id_field]
     ids = raw.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else

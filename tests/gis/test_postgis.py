@@ -193,3 +193,16 @@ def test_connection_problems_are_plain_errors(pg, tmp_path, monkeypatch):
     r = CliRunner().invoke(app, ["layers", "check", "factories", "--catalog",
                                  str(pg_catalog(tmp_path, factories={**entry, "table": "gis.nope"}))])
     assert r.exit_code != 0 and "Traceback" not in r.output
+
+
+def test_a_thai_column_name_cut_by_postgresql_is_explained(pg_env, tmp_path):
+    """PostgreSQL keeps 63 bytes of a name: the registry's 23-letter header comes back cut, and the error says so."""
+    long = "เลขทะเบียนโรงงานแบบใหม่"
+    entry = {"role": "factories", "source": "postgis", "id_field": long,
+             "sql": f'SELECT fac_reg AS "{long}", "ชื่อโรงงาน", geom FROM gis.factories',
+             "fields": {"ชื่อโรงงาน": "name"}}
+    cat = pg_catalog(tmp_path, factories=entry)
+    with pytest.raises(LayerValidationError) as e:
+        read_layer(load_catalog(cat).get("factories"))
+    msg = str(e.value)
+    assert "cuts column names to 63 bytes" in msg and "(the table has 'เลขทะเบียนโรงงานแบบให')" in msg
