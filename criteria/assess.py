@@ -112,10 +112,13 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
         raise CriteriaError(f"ring scale {ring_scale} gives unusable ring distances {rings}")
 
     say("Reading layers")
-    boundary = read_layer(cat.get(cat.town) if cat.town else cat.one("boundary"), year)
-    all_facilities = read_facilities(cat, year)
-    all_communities = read_communities(cat, year)
-    context = read_context(cat, year)
+    read_facts: dict[str, dict] = {}  # per layer: the CRS it was read in, for the data-health page
+    town_spec = cat.get(cat.town) if cat.town else cat.one("boundary")
+    boundary = read_layer(town_spec, year)
+    read_facts[town_spec.name] = dict(boundary.attrs.get("ecotown", {}))
+    all_facilities = read_facilities(cat, year, read_facts)
+    all_communities = read_communities(cat, year, read_facts)
+    context = read_context(cat, year, read_facts)
     context = {"boundary": boundary, **context}
     facilities, fac_outside = town_facilities(all_facilities, boundary)
     if not len(facilities):
@@ -203,6 +206,8 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
             digest, source = sha256_file(spec.source), str(spec.source)
         entry = {"layer": spec.name, "role": spec.role, "source": source,
                  "layer_in_file": spec.layer, "sha256": digest, "vintage": spec.vintage}
+        if read_facts.get(spec.name, {}).get("source_crs"):
+            entry["read_crs"] = read_facts[spec.name]["source_crs"]  # converted from this to EPSG:32647
         # a layer added to the store (`ecotown layers add`) also names the file it came from
         for key in ("source_file", "source_sha256", "source_crs", "added"):
             if getattr(spec, key, None):

@@ -21,15 +21,24 @@ def _with_id(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
     return out
 
 
-def read_facilities(catalog: Catalog, year: int | None = None) -> gpd.GeoDataFrame:
+def _read(spec: LayerSpec, year: int | None, facts: dict | None) -> gpd.GeoDataFrame:
+    """One layer, read for ``year``; what the reading found out (source CRS, sha256) goes into ``facts``."""
+    g = read_layer(spec, year)
+    if facts is not None:
+        facts[spec.name] = dict(g.attrs.get("ecotown", {}))
+    return g
+
+
+def read_facilities(catalog: Catalog, year: int | None = None, facts: dict | None = None) -> gpd.GeoDataFrame:
     """Every factory and mine layer of the catalog as one table, ``facility_id`` unique across them.
 
-    ``year``: the year assessed, for the tables joined to the layers (default: this year).
+    ``year``: the year assessed, for the tables joined to the layers (default: this year). ``facts`` (a dict)
+    receives, per layer name, what reading it found out (``source_crs``, ``sha256``).
     """
     parts: list[gpd.GeoDataFrame] = []
     for role, kind in (("factories", "factory"), ("mines", "mine")):
         for spec in catalog.by_role(role):
-            g = read_layer(spec, year)
+            g = _read(spec, year, facts)
             g = g.rename(columns={"id": "facility_id"})
             g.insert(1, "kind", kind)
             if kind == "mine":
@@ -63,12 +72,12 @@ def _repeated_ids_message(rows: pd.DataFrame, shown: int = 5) -> str:
             f"ecotown layers add FILE --name {involved[-1]} --id-prefix M- --replace)")
 
 
-def read_communities(catalog: Catalog, year: int | None = None) -> gpd.GeoDataFrame:
+def read_communities(catalog: Catalog, year: int | None = None, facts: dict | None = None) -> gpd.GeoDataFrame:
     """Every community layer as one table indexed by ``community_id``."""
     specs = catalog.by_role("communities")
     if not specs:
         raise CriteriaError(f"{catalog.path}: the catalog has no layer with role 'communities' (villages)")
-    parts = [read_layer(s, year) for s in specs]
+    parts = [_read(s, year, facts) for s in specs]
     com = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
     if com["id"].duplicated().any():
         raise CriteriaError("community ids repeat across community layers: "
@@ -77,14 +86,15 @@ def read_communities(catalog: Catalog, year: int | None = None) -> gpd.GeoDataFr
     return _with_id(com, "community_id")
 
 
-def read_context(catalog: Catalog, year: int | None = None) -> dict[str, gpd.GeoDataFrame]:
+def read_context(catalog: Catalog, year: int | None = None, facts: dict | None = None
+                 ) -> dict[str, gpd.GeoDataFrame]:
     """The optional context layers (receptors, water, roads, green, land use), one table per role."""
     out: dict[str, gpd.GeoDataFrame] = {}
     for role in CONTEXT_ROLES:
         specs: list[LayerSpec] = catalog.by_role(role)
         if not specs:
             continue
-        parts = [read_layer(s, year) for s in specs]
+        parts = [_read(s, year, facts) for s in specs]
         g = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
         out[role] = g.sort_values("id", kind="stable").reset_index(drop=True)
     return out

@@ -187,8 +187,8 @@ def _layer_health(a: Assessment) -> pd.DataFrame:
     rows = []
     for i in a.manifest.get("inputs", []):
         src = Path(i["source"])
-        crs = ""
-        if i.get("role") != "evidence":
+        crs = i.get("source_crs") or i.get("read_crs") or ""  # converted when added to the store, or when read
+        if i.get("role") not in ("evidence", "join") and not crs:
             try:
                 if i.get("role") == "landcover":
                     import rasterio
@@ -201,7 +201,7 @@ def _layer_health(a: Assessment) -> pd.DataFrame:
             except Exception:  # the file was read by the assessment; an odd driver only loses this column
                 crs = ""
         target = a.manifest.get("parameters", {}).get("crs", "EPSG:32647")
-        conv = "" if i.get("role") == "evidence" else ("none" if crs == target else f"{crs or '?'} → {target}")
+        conv = "" if i.get("role") in ("evidence", "join") else ("none" if crs == target else f"{crs or '?'} → {target}")
         rows.append({"layer": i["layer"], "role": i["role"], "file": src.name, "layer_in_file": i.get("layer_in_file"),
                      "vintage": i.get("vintage"), "sha256": i["sha256"], "source_crs": crs, "conversion": conv})
     return pd.DataFrame(rows, columns=["layer", "role", "file", "layer_in_file", "vintage", "sha256", "source_crs",

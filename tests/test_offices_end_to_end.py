@@ -114,3 +114,16 @@ def test_buffer_reads_the_project_with_its_joined_population(office_project):
     # the sugar mill: villages 60070601 (812 people, 400 m) and 60070602 (640, 949 m) within 1 km
     assert float(fac["36001301000138"]["pop_within_1000"]) == 812 + 640
     assert int(float(fac["36001301000138"]["villages_within_1000"])) == 2
+
+
+def test_the_data_health_page_names_each_conversion(office_project):
+    from maps.report import _layer_health
+    from criteria import run_assessment
+
+    town, _ = office_project
+    a = run_assessment(town / "catalog.yaml", year=2026)
+    health = _layer_health(a).set_index("layer")
+    assert health.loc["quarries", "conversion"] == "EPSG:24047 → EPSG:32647"  # Indian 1975, datum shifted
+    assert health.loc["factories", "conversion"] == "EPSG:4326 → EPSG:32647"
+    assert health.loc["factories/gi_certificates", "role"] == "join"
+    assert health.loc["factories/gi_certificates", "conversion"] == ""  # a table has no coordinates
