@@ -1,81 +1,101 @@
-"""One assessment run: read the catalog's layers, run the spatial analysis, score every subject."""
+"""One assessment run: read the catalog's layers, run the spatial analysis, score every subject.
+
+``run_assessment`` reads as the list of its steps; each is a small function here or in :mod:`criteria.analysis`
+(the spatial steps) and :mod:`criteria.provenance` (what was read).
+"""
 
 from __future__ import annotations
 
-import datetime as _dt
 from collections.abc import Callable
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
 import geo
-from layers import Catalog, load_catalog, read_layer, read_raster_spec, sha256_file
+from layers import Catalog, load_catalog, load_roles
 
+from .analysis import Exposure, Green, Inputs, green_shares, industrial_zone_share, measure_exposure, ring_bands
 from .assessment import Assessment
-from .edition import load_edition
-from .errors import CriteriaError
+from .edition import Edition, load_edition
 from .evidence import load_evidence
 from .missing import data_gaps
-from .scope import community_scope, town_facilities
-from .score import score
-from .tables import read_communities, read_context, read_facilities, town_row
+from .provenance import build_manifest, layer_inputs, software_version
+from .score import Scores, score
+from .tables import read_boundary, read_communities, read_context, read_facilities, town_row
 
-__all__ = ["run_assessment", "DEFAULT_EDITION", "software_version"]
+__all__ = ["run_assessment", "DEFAULT_EDITION", "software_version", "run_rings"]
 
 DEFAULT_EDITION = "eit-2022-modelled"
 
 Progress = Callable[[str], None]
 
+#: what every subject carries from its level row
+LEVEL_FIELDS = ["level", "level_name_en", "level_name_th", "rule", "gap_text", "gap_text_th"]
 
-def software_version() -> str:
-    """The installed ecotown version (or 'unknown' when run from an uninstalled tree)."""
-    try:
-        return version("ecotown")
-    except PackageNotFoundError:  # pragma: no cover
-        return "unknown"
-
-
-def _green_shares(catalog: Catalog, facilities: gpd.GeoDataFrame, boundary: gpd.GeoDataFrame,
-                  context: dict[str, gpd.GeoDataFrame], ring_m: int) -> tuple[pd.Series, float, str, dict]:
-    """Green share within ``ring_m`` of each facility and over the town, from land cover or green polygons."""
-    zones = gpd.GeoDataFrame(geometry=facilities.geometry.buffer(ring_m, 32), crs=facilities.crs,
-                             index=facilities.index)
-    lc = catalog.one("landcover", required=False)
-    if lc is not None:
-        x0, y0, x1, y1 = boundary.total_bounds
-        pad = max(catalog.rings_m)
-        fx0, fy0, fx1, fy1 = facilities.total_bounds
-        info = read_raster_spec(lc, must_cover=(min(x0, fx0) - ring_m, min(y0, fy0) - ring_m,
-                                                max(x1, fx1) + ring_m, max(y1, fy1) + ring_m))
-        classes = lc.green_classes
-        fac = geo.zonal_class_shares(lc.source, zones, classes)
-        town = geo.zonal_class_shares(lc.source, boundary[["geometry"]], classes)
-        meta = {"layer": lc.name, "source": str(lc.source), "sha256": info.sha256, "green_classes": classes,
-                "pad_m": pad}
-        return fac, float(town.iloc[0]), f"land cover raster '{lc.name}' (classes {classes})", meta
-    green = context.get("green")
-    if green is not None and len(green):
-        fac = geo.area_share(zones, green)
-        town = geo.area_share(boundary[["geometry"]], green)
-        return fac, float(town.iloc[0]), "green-area polygons", {}
-    nan = pd.Series(np.nan, index=facilities.index)
-    return nan, float("nan"), "none (no land cover or green layer)", {}
+def run_rings(catalog: Catalog, edition: Edition, ring_scale: float = 1.0) -> geo.RingDistances:
+    """The run's ring distances: the catalog's rings, plus every distance the edition reads (measured for
+    scoring whatever the catalog's rings), measured at nominal x ``ring_scale``."""
+    rings = catalog.rings.with_needed(edition.ring_distances())
+    return rings.scaled(ring_scale) if ring_scale != 1.0 else rings
 
 
-def _industrial_zone_share(facilities: gpd.GeoDataFrame, context: dict[str, gpd.GeoDataFrame]) -> tuple[float, pd.Series]:
-    landuse = context.get("landuse")
-    factories = facilities[facilities["kind"] == "factory"]
-    if landuse is None or not len(landuse) or not len(factories):
-        return float("nan"), pd.Series(pd.NA, index=facilities.index, dtype="boolean")
-    is_factory = facilities["kind"] == "factory"
-    zone = geo.in_zone(facilities, landuse, zone_col="zone", values=("industrial",))
-    inside = zone["in_zone"].reindex(facilities.index).astype("boolean")
-    inside[~is_factory] = pd.NA
-    share = float(inside[is_factory].astype(bool).mean())
-    return share, inside
+def read_inputs(catalog: Catalog, year: int) -> Inputs:
+    """Every layer the assessment uses, read for ``year`` (joined tables count that year's rows)."""
+    facts: dict[str, dict] = {}
+    boundary = read_boundary(catalog, year, facts)
+    facilities = read_facilities(catalog, year, facts)
+    communities = read_communities(catalog, year, facts)
+    context = {"boundary": boundary, **read_context(catalog, year, facts)}
+    return Inputs(boundary, facilities, communities, context, facts)
+
+
+def subject_tables(inputs: Inputs, x: Exposure, green: Green, zone: tuple[float, pd.Series]
+                   ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.DataFrame]:
+    """The facilities and communities with their analysis columns, and the one-row town table."""
+    share, in_zone = zone
+    fac = x.facilities.join(x.facility_table, how="left")
+    for col, values in green.columns.items():
+        fac[col] = values.reindex(fac.index).astype(float)
+    fac["in_industrial_zone"] = in_zone.reindex(fac.index)
+    com = x.communities.join(x.community_table, how="left")
+    town = town_row(inputs.boundary, x.communities[x.communities["in_town"]], green_share=green.town,
+                    industrial_zone_share=share)
+    return fac, com, town
+
+
+def score_subjects(edition: Edition, fac: gpd.GeoDataFrame, com: gpd.GeoDataFrame, town: pd.DataFrame,
+                   evidence_path: Path | None, overrides: dict[str, float] | None
+                   ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame | None, Scores]:
+    """Score every subject: the tables scored (by kind), the evidence read and the scores."""
+    subjects = {"town": list(town.index), "factory": list(fac.index[fac["kind"] == "factory"]),
+                "mine": list(fac.index[fac["kind"] == "mine"]), "community": list(com.index)}
+    evidence = load_evidence(evidence_path, edition, subjects=subjects) if evidence_path else None
+    tables = {
+        "town": town,
+        "factory": pd.DataFrame(fac[fac["kind"] == "factory"].drop(columns="geometry")),
+        "mine": pd.DataFrame(fac[fac["kind"] == "mine"].drop(columns="geometry")),
+        "community": pd.DataFrame(com.drop(columns="geometry")),
+    }
+    return tables, evidence, score(edition, tables, evidence, overrides=overrides)
+
+
+def attach_levels(levels: pd.DataFrame, fac: gpd.GeoDataFrame, com: gpd.GeoDataFrame, town: pd.DataFrame
+                  ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, pd.Series]:
+    """Each facility, community and the town with its level, rule and gap text."""
+    lv = levels.set_index(["subject_kind", "subject_id"])
+
+    def attach(df: gpd.GeoDataFrame, kinds: list[str]) -> gpd.GeoDataFrame:
+        sub = lv.reindex(pd.MultiIndex.from_arrays([kinds, list(df.index)]))[LEVEL_FIELDS]
+        sub.index = df.index
+        return df.join(sub)
+
+    t = lv.loc[("town", town.index[0])]
+    town_s = town.iloc[0].copy()
+    town_s["town_id"] = town.index[0]
+    for k in LEVEL_FIELDS + ["next_level"]:
+        town_s[k] = t[k]
+    return attach(fac, list(fac["kind"])), attach(com, ["community"] * len(com)), town_s
 
 
 def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
@@ -99,172 +119,51 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
     progress
         Called with a short text before each step.
     ring_scale
-        Multiply every ring distance (and the green ring) by this factor while keeping the column names of
-        the nominal rings, so that the same indicators can be scored; used by the sensitivity analysis.
+        Measure every distance (rings, the edition's distances, the green distance) at nominal x this factor,
+        names unchanged, so that the same indicators are scored; used by the sensitivity analysis.
+
+    Raises
+    ------
+    CriteriaError
+        Among others when a distance the edition reads was not measured (never a silent "no data").
     """
     say = progress or (lambda _msg: None)
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
     ed = load_edition(edition or DEFAULT_EDITION)
-    nominal = list(cat.rings_m)
-    rings = [int(round(d * ring_scale)) for d in nominal]
-    green_ring = int(round(cat.green_ring_m * ring_scale))
-    if len(set(rings)) != len(rings) or min(rings) <= 0:
-        raise CriteriaError(f"ring scale {ring_scale} gives unusable ring distances {rings}")
-
+    rings = run_rings(cat, ed, ring_scale)
     say("Reading layers")
-    read_facts: dict[str, dict] = {}  # per layer: the CRS it was read in, for the data-health page
-    town_spec = cat.get(cat.town) if cat.town else cat.one("boundary")
-    boundary = read_layer(town_spec, year)
-    read_facts[town_spec.name] = dict(boundary.attrs.get("ecotown", {}))
-    all_facilities = read_facilities(cat, year, read_facts)
-    all_communities = read_communities(cat, year, read_facts)
-    context = read_context(cat, year, read_facts)
-    context = {"boundary": boundary, **context}
-    facilities, fac_outside = town_facilities(all_facilities, boundary)
-    if not len(facilities):
-        raise CriteriaError(
-            f"{cat.path}: none of the {len(all_facilities)} factories and mines stands inside the town boundary "
-            f"(layer '{cat.town}'); check that the boundary and the facility layers are of the same place")
-
+    inputs = read_inputs(cat, year)
     say("Measuring distances from facilities to communities")
-    matrix = geo.exposure_matrix(facilities, all_communities, rings)
-    # who is covered is decided at the nominal rings, so that a sensitivity run scores the same villages
-    reach = matrix if ring_scale == 1.0 else geo.exposure_matrix(facilities, all_communities, [max(nominal)])
-    communities, scope = community_scope(all_communities, boundary, reach["community_id"].unique(), max(nominal))
-    matrix = matrix[matrix["community_id"].isin(communities.index)].reset_index(drop=True)
-    scope.facilities_outside = fac_outside
-    com_x = geo.community_exposure(matrix, communities, rings, facilities=facilities)
-    fac_x = geo.facility_exposure(matrix, communities, rings, facilities=facilities,
-                                  receptors=context.get("receptors"))
-    pop_method = fac_x.attrs.get("population_method", "point")
-
+    x = measure_exposure(inputs, rings, where=f"{cat.path}: ")
     say("Computing green land around facilities")
-    green_col = f"green_share_within_{cat.green_ring_m}"
-    fac_green, town_green, green_method, lc_meta = _green_shares(cat, facilities, boundary, context,
-                                                                 green_ring)
-    ind_share, in_zone = _industrial_zone_share(facilities, context)
-
+    green = green_shares(cat, x.facilities, inputs.boundary, inputs.context, rings,
+                         ed.ring_distances(green=True), facts=inputs.facts)
+    zone = industrial_zone_share(x.facilities, inputs.context)
     say("Drawing rings")
-    ring_bands = geo.ring_buffers(facilities, rings)
-
-    if ring_scale != 1.0:  # keep the nominal column names so the edition's indicators still apply
-        names = {f"_within_{r}": f"_within_{n}" for r, n in zip(rings, nominal)}
-        ren = {c: next((c.replace(k, v) for k, v in names.items() if c.endswith(k)), c)
-               for c in list(fac_x.columns) + list(com_x.columns)}
-        fac_x, com_x = fac_x.rename(columns=ren), com_x.rename(columns=ren)
-    fac = facilities.join(fac_x, how="left")
-    fac[green_col] = fac_green.reindex(fac.index).astype(float)
-    fac["in_industrial_zone"] = in_zone.reindex(fac.index)
-    com = communities.join(com_x, how="left")
-    town = town_row(boundary, communities[communities["in_town"]], green_share=town_green,
-                    industrial_zone_share=ind_share)
-
+    bands = ring_bands(x.facilities, rings)
+    fac, com, town = subject_tables(inputs, x, green, zone)
     say("Scoring against the criteria")
     ev_path = Path(evidence_path) if evidence_path else cat.evidence.get(year)
-    subjects = {
-        "town": list(town.index),
-        "factory": list(fac.index[fac["kind"] == "factory"]),
-        "mine": list(fac.index[fac["kind"] == "mine"]),
-        "community": list(com.index),
-    }
-    evidence = load_evidence(ev_path, ed, subjects=subjects) if ev_path else None
-    tables = {
-        "town": town,
-        "factory": pd.DataFrame(fac[fac["kind"] == "factory"].drop(columns="geometry")),
-        "mine": pd.DataFrame(fac[fac["kind"] == "mine"].drop(columns="geometry")),
-        "community": pd.DataFrame(com.drop(columns="geometry")),
-    }
-    scores = score(ed, tables, evidence, overrides=overrides)
-    # fields the layers could have carried (analysis columns such as pop_within_500 are never "to collect")
-    missing = data_gaps(ed, tables, layer_fields=_role_fields())
-    tables = {k: v.copy() for k, v in tables.items()}
-    lv = scores.levels.set_index(["subject_kind", "subject_id"])
-    keep = ["level", "level_name_en", "level_name_th", "rule", "gap_text", "gap_text_th"]
-
-    def attach(df: gpd.GeoDataFrame, kind_of: Callable[[pd.Series], str]) -> gpd.GeoDataFrame:
-        keys = [(kind_of(r), i) for i, r in df.iterrows()]
-        sub = lv.reindex(pd.MultiIndex.from_tuples(keys))[keep]
-        sub.index = df.index
-        return df.join(sub)
-
-    fac = attach(fac, lambda r: r["kind"])
-    com = attach(com, lambda r: "community")
-    t = lv.loc[("town", town.index[0])]
-    town_s = town.iloc[0].copy()
-    town_s["town_id"] = town.index[0]
-    for k in keep + ["next_level"]:
-        town_s[k] = t[k]
-
-    inputs = []
-    for spec in cat.layers.values():
-        if getattr(spec, "is_postgis", False):
-            # a database table has no file: hash the rows read (columns, values, geometries)
-            from layers.postgis import read_postgis_layer
-
-            digest, source = read_postgis_layer(spec)[1], f"postgis:{spec.name}"
-        else:
-            digest, source = sha256_file(spec.source), str(spec.source)
-        entry = {"layer": spec.name, "role": spec.role, "source": source,
-                 "layer_in_file": spec.layer, "sha256": digest, "vintage": spec.vintage}
-        if read_facts.get(spec.name, {}).get("source_crs"):
-            entry["read_crs"] = read_facts[spec.name]["source_crs"]  # converted from this to EPSG:32647
-        # a layer added to the store (`ecotown layers add`) also names the file it came from
-        for key in ("source_file", "source_sha256", "source_crs", "added"):
-            if getattr(spec, key, None):
-                entry[key] = str(getattr(spec, key))
-        inputs.append(entry)
-        for j in getattr(spec, "joins", ()):  # tables joined to the layer (`ecotown layers join`)
-            inputs.append({"layer": f"{spec.name}/{j.name}", "role": "join", "source": str(j.source),
-                           "layer_in_file": j.sheet or j.layer, "sha256": sha256_file(j.source),
-                           "vintage": j.vintage, "joined_to": spec.name, "on": j.on,
-                           "fields": dict(j.fields), "aggregate": j.aggregate})
-    if ev_path:
-        inputs.append({"layer": f"evidence-{year}", "role": "evidence", "source": str(ev_path),
-                       "layer_in_file": None, "sha256": sha256_file(ev_path), "vintage": year})
-    manifest = {
-        "software": "ecotown",
-        "version": software_version(),
-        "created": _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat(),
-        "year": year,
-        "year_be": year + 543,
-        "catalog": {"path": str(cat.path), "sha256": sha256_file(cat.path), "name": cat.name},
-        "edition": {"id": ed.id, "path": str(ed.path), "sha256": ed.sha256},
-        "inputs": inputs,
-        "parameters": {"crs": geo.METRIC_CRS, "rings_m": rings, "green_ring_m": green_ring,
-                       "population_method": pop_method, "green_method": green_method,
-                       "overrides": dict(sorted((overrides or {}).items()))},
-        "landcover": lc_meta,
-        "scope": scope.as_dict(),
-    }
+    tables, evidence, scores = score_subjects(ed, fac, com, town, ev_path, overrides)
+    missing = data_gaps(ed, tables, layer_fields=_role_fields())  # analysis columns are never "to collect"
+    fac, com, town_s = attach_levels(scores.levels, fac, com, town)
+    inputs_read = layer_inputs(cat, inputs.facts, year=year, evidence=ev_path)
+    manifest = build_manifest(cat, ed, rings, year=year, inputs=inputs_read, overrides=overrides,
+                              methods={"population_method": x.population_method, "green_method": green.method},
+                              landcover=green.landcover, scope=x.scope.as_dict())
     lc = cat.one("landcover", required=False)
     return Assessment(
-        year=year,
-        town=town_s,
-        edition=ed,
-        facilities=fac,
-        communities=com,
-        indicators=scores.indicators,
-        levels=scores.levels,
-        dimensions=scores.dimensions,
-        exposure=matrix,
-        rings=ring_bands,
-        context=context,
-        rings_m=nominal,
-        green_ring_m=cat.green_ring_m,
-        landcover=lc.source if lc is not None else None,
-        manifest=manifest,
-        gaps=scores.gaps,
-        tables=tables,
-        evidence=evidence,
-        scope=scope,
-        data_gaps=missing,
+        year=year, town=town_s, edition=ed, facilities=fac, communities=com,
+        indicators=scores.indicators, levels=scores.levels, dimensions=scores.dimensions,
+        exposure=x.matrix, rings=bands, context=inputs.context, ring_distances=rings,
+        landcover=lc.source if lc is not None else None, manifest=manifest, inputs=inputs_read,
+        gaps=scores.gaps, tables={k: v.copy() for k, v in tables.items()}, evidence=evidence,
+        scope=x.scope, data_gaps=missing,
     )
 
 
 def _role_fields() -> dict[str, set[str]]:
     """The canonical fields of the factories, mines and communities roles (what a layer or a join can carry)."""
-    from layers import load_roles
-
     roles = load_roles()
     return {kind: set(roles[role].fields) for kind, role in
             (("factory", "factories"), ("mine", "mines"), ("community", "communities"))}

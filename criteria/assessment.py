@@ -9,7 +9,15 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from geo import RingDistances
+from layers import default_parameters
+
 __all__ = ["Assessment"]
+
+
+def _default_rings() -> RingDistances:
+    p = default_parameters()
+    return RingDistances.parse(p["rings_m"], green_m=p["green_ring_m"], headline_m=p["headline_ring_m"])
 
 
 @dataclass
@@ -28,7 +36,8 @@ class Assessment:
         Index ``facility_id``. Columns ``kind`` ('factory' | 'mine'), ``name``, ``category``, ``level``,
         ``level_name_en``, ``level_name_th``, ``gap_text``, the role attributes, and the analysis columns
         ``pop_within_<d>``, ``hh_within_<d>``, ``villages_within_<d>``, ``receptors_within_<d>``,
-        ``nearest_community_m``, ``green_share_within_<green_ring_m>``.
+        ``nearest_community_m``, ``green_share_within_<green_ring_m>`` (``<d>``: every ring distance, and every
+        distance the edition reads, in nominal metres).
     communities : GeoDataFrame
         Index ``community_id``. Columns ``name``, ``population``, ``households``, ``level``, ``level_name_en``,
         ``level_name_th``, ``gap_text``, ``fac_within_<d>``, ``nearest_facility_id``, ``nearest_facility_m``,
@@ -48,14 +57,18 @@ class Assessment:
         ``facility_id, ring_m, geometry``: ring bands (donuts) around each facility.
     context : dict of GeoDataFrame
         Optional context layers by role: ``boundary``, ``receptors``, ``water``, ``roads``, ``green``, ``landuse``.
-    rings_m : list of int
-        Ring distances in metres, ascending.
-    green_ring_m : int
-        Ring distance used for the green-land share.
+    ring_distances : geo.RingDistances
+        The run's ring distances: the catalog's (shown) rings per kind, the distances the edition reads, the
+        green distance, the headline ring, nominal and actual (see ``rings_m``, ``green_ring_m``,
+        ``headline_ring_m``).
     landcover : Path or None
         The land-cover raster read, if any.
     manifest : dict
         What the run read: software version, edition id and sha256, inputs and their sha256, parameters.
+    inputs : list of dict
+        Every input (also ``manifest['inputs']``): ``layer, role, source, layer_in_file, sha256, vintage``, and
+        for a layer the run read ``read_crs`` (the CRS it was converted from to EPSG:32647) and ``features``;
+        joined tables add ``joined_to, on, fields, aggregate``.
     gaps : DataFrame
         The smallest set of changes that lifts each subject one level: ``subject_kind, subject_id,
         next_level, step, indicator_id, value_from, value_to, action``.
@@ -84,16 +97,31 @@ class Assessment:
     exposure: pd.DataFrame
     rings: gpd.GeoDataFrame
     context: dict[str, gpd.GeoDataFrame] = field(default_factory=dict)
-    rings_m: list[int] = field(default_factory=lambda: [500, 1000, 3000, 5000])
-    green_ring_m: int = 1000
+    ring_distances: RingDistances = field(default_factory=_default_rings)
     landcover: Path | None = None
     manifest: dict = field(default_factory=dict)
+    inputs: list[dict] = field(default_factory=list)
     gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     evidence: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     scope: Any = None
     data_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def rings_m(self) -> list[int]:
+        """The catalog's ring distances in nominal metres, ascending (every kind's): what maps and tables show."""
+        return list(self.ring_distances.shown)
+
+    @property
+    def green_ring_m(self) -> int:
+        """Nominal distance of the green-land share (column ``green_share_within_<green_ring_m>``)."""
+        return self.ring_distances.green_m
+
+    @property
+    def headline_ring_m(self) -> int:
+        """The ring maps and reports show first (:attr:`geo.RingDistances.headline_m`)."""
+        return self.ring_distances.headline_m
 
     @property
     def year_be(self) -> int:

@@ -7,10 +7,9 @@ problem) and gives the engine a typed, read-only view of it.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import math
 import os
-import re
+import warnings
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -18,8 +17,11 @@ from typing import Any
 
 import yaml
 
+from layers import sha256_file
+
 from .aggregates import AGGREGATORS
-from .errors import EditionError
+from .errors import EditionError, EditionFormatWarning
+from .measures import GREEN_MEASURE, IMPLIED_RING_M, known_column, measure_problem, ring_column, split_column
 
 __all__ = ["Edition", "Indicator", "Level", "EditionProblem", "load_edition", "list_editions",
            "validate_edition_file", "editions_dirs", "SUBJECT_KINDS"]
@@ -27,17 +29,7 @@ __all__ = ["Edition", "Indicator", "Level", "EditionProblem", "load_edition", "l
 SUBJECT_KINDS = ("town", "factory", "mine", "community")
 METHODS = ("share", "weighted")
 
-#: role of the layers each subject kind is read from (their canonical fields are measurable columns)
-SUBJECT_ROLES = {"factory": "factories", "mine": "mines", "community": "communities", "town": None}
-#: columns the assessment computes for each subject kind (regular expressions; see DESIGN.md)
-ANALYSIS_COLUMNS = {
-    "factory": [r"(pop|hh|villages|receptors|pop_unknown)_within_\d+", r"nearest_community_m",
-                r"green_share_within_\d+", r"in_industrial_zone", r"kind", r"category", r"name"],
-    "community": [r"fac_within_\d+", r"nearest_facility_m", r"nearest_facility_id", r"burden", r"name"],
-    "town": [r"name", r"name_en", r"population", r"households", r"area_km2", r"green_share",
-             r"industrial_zone_share", r"communities"],
-}
-ANALYSIS_COLUMNS["mine"] = ANALYSIS_COLUMNS["factory"]
+SOURCE_KINDS = ("measure", "aggregate", "evidence")
 DIRECTIONS = ("higher", "lower")
 LEVELS = (1, 2, 3, 4, 5)
 
@@ -71,7 +63,42 @@ class Indicator:
 
     @property
     def source_kind(self) -> str:
-        return next(iter(self.source))
+        return next(k for k in SOURCE_KINDS if k in self.source)
+
+    @property
+    def ring_m(self) -> int | None:
+        """The distance the indicator's measure (or aggregated column) is taken at, in metres; None without one."""
+        if self.source_kind == "aggregate":
+            return self.source["aggregate"].get("ring_m")
+        return self.source.get("ring_m")
+
+    @property
+    def measure(self) -> str | None:
+        """The measure read (``pop_within``), or the column a town aggregate reads; None for evidence."""
+        if self.source_kind == "aggregate":
+            return self.source["aggregate"]["column"]
+        return self.source.get("measure")
+
+    @property
+    def measured_kinds(self) -> tuple[str, ...]:
+        """The subject kinds whose table holds the column read (the aggregate's ``from`` kinds)."""
+        if self.source_kind == "aggregate":
+            frm = self.source["aggregate"]["from"]
+            return (frm,) if isinstance(frm, str) else tuple(frm)
+        return (self.subject,) if self.source_kind == "measure" else ()
+
+    @property
+    def column(self) -> str | None:
+        """The table column read: the measure at its distance (``pop_within_500``); None for evidence."""
+        m = self.measure
+        return None if m is None else ring_column(m, self.ring_m)
+
+    @property
+    def aggregate_spec(self) -> dict[str, Any]:
+        """The ``aggregate`` source with ``column`` naming the table column (``fac_within_500``)."""
+        spec = {k: v for k, v in self.source["aggregate"].items() if k != "ring_m"}
+        spec["column"] = self.column
+        return spec
 
     def level_of(self, value: float) -> int:
         """The highest level whose threshold ``value`` meets (1 when it meets none)."""
@@ -93,9 +120,9 @@ class Indicator:
     def describe_source(self) -> str:
         kind = self.source_kind
         if kind == "measure":
-            return f"column '{self.source['measure']}'"
+            return f"column '{self.column}'"
         if kind == "aggregate":
-            a = self.source["aggregate"]
+            a = self.aggregate_spec
             frm = a["from"] if isinstance(a["from"], str) else "+".join(a["from"])
             extra = f" {a['value']}" if "value" in a else ""
             return f"{a['fn']}({frm}.{a['column']}{extra})"
@@ -132,6 +159,15 @@ class Edition:
 
     def for_subject(self, kind: str) -> list[Indicator]:
         return [i for i in self.indicators if i.subject == kind]
+
+    def ring_distances(self, *, green: bool = False) -> tuple[int, ...]:
+        """Every distance the indicators read (metres, ascending): of the exposure measures (and the burden's
+        radius when it is read), or with ``green=True`` of the green-land share. The assessment measures all of them, whatever the catalog's
+        rings."""
+        out = {i.ring_m for i in self.indicators if i.ring_m is not None and (i.measure == GREEN_MEASURE) == green}
+        if not green:  # a measure that reads pairs out to a fixed distance (the burden: 5 km)
+            out |= {IMPLIED_RING_M[i.measure] for i in self.indicators if i.measure in IMPLIED_RING_M}
+        return tuple(sorted(out))
 
     def indicator(self, ind_id: str) -> Indicator:
         for i in self.indicators:
@@ -215,14 +251,11 @@ def _find(ref: str | Path) -> Path:
 
 # --------------------------------------------------------------------------- validation
 
-def known_column(kind: str, column: str) -> bool:
-    """Whether ``column`` exists in the table of subject ``kind``: a role field or an analysis column."""
-    from layers import load_roles  # criteria depends on layers, never the reverse
-
-    role = SUBJECT_ROLES.get(kind)
-    if role and column in load_roles()[role].fields:
-        return True
-    return any(re.fullmatch(p, column) for p in ANALYSIS_COLUMNS.get(kind, []))
+def _measure_problem(kind: str, name: Any, ring_m: Any) -> str | None:
+    """Why ``name`` (at ``ring_m``) is not a column of ``kind`` tables; an old-style ring column passes."""
+    if isinstance(name, str) and ring_m is None and known_column(kind, name):
+        return None
+    return measure_problem(kind, name, ring_m)
 
 
 def _check(raw: Any, path: str) -> list[EditionProblem]:
@@ -279,8 +312,11 @@ def _check(raw: Any, path: str) -> list[EditionProblem]:
         if ind.get("direction") not in DIRECTIONS:
             bad(line, "direction", f"{label}: direction {ind.get('direction')!r} must be 'higher' or 'lower'")
         src = ind.get("source")
-        if not isinstance(src, dict) or len(src) != 1 or next(iter(src)) not in ("measure", "aggregate", "evidence"):
-            bad(line, "source", f"{label}: source must be one of {{measure: COLUMN}}, {{aggregate: ...}}, {{evidence: true}}")
+        kinds = [k for k in SOURCE_KINDS if isinstance(src, dict) and k in src]
+        if not isinstance(src, dict) or len(kinds) != 1 or set(src) - {kinds[0], "ring_m"} or (
+                "ring_m" in src and kinds[0] != "measure"):
+            bad(line, "source", f"{label}: source must be one of {{measure: NAME}}, {{measure: NAME, ring_m: METRES}}, "
+                "{aggregate: ...}, {evidence: true}")
         elif "aggregate" in src:
             agg = src["aggregate"]
             if not isinstance(agg, dict):
@@ -295,17 +331,14 @@ def _check(raw: Any, path: str) -> list[EditionProblem]:
                     bad(line, "source.aggregate.from", f"{label}: 'from' {frm!r} must name subject kinds")
                 if not agg.get("column"):
                     bad(line, "source.aggregate.column", f"{label}: aggregate needs a column")
-        elif "measure" in src and not isinstance(src["measure"], str):
-            bad(line, "source.measure", f"{label}: measure must name a column")
-        elif "measure" in src and ind.get("subject") in SUBJECT_KINDS and not known_column(ind["subject"], src["measure"]):
-            bad(line, "source.measure", f"{label}: {ind['subject']} tables have no column '{src['measure']}' "
-                "(neither a field of its layer role in layers/roles.yaml nor an analysis result)")
-        if isinstance(src, dict) and isinstance(src.get("aggregate"), dict):
-            agg = src["aggregate"]
-            frm = agg.get("from")
-            for k in ([frm] if isinstance(frm, str) else (frm or [])):
-                if k in SUBJECT_KINDS and agg.get("column") and not known_column(k, agg["column"]):
-                    bad(line, "source.aggregate.column", f"{label}: {k} tables have no column '{agg['column']}'")
+                for k in (f for f in frm_l if f in SUBJECT_KINDS):
+                    why = _measure_problem(k, agg["column"], agg.get("ring_m")) if agg.get("column") else None
+                    if why:
+                        bad(line, "source.aggregate.column", f"{label}: {why}")
+        elif "measure" in src and ind.get("subject") in SUBJECT_KINDS:
+            why = _measure_problem(ind["subject"], src["measure"], src.get("ring_m"))
+            if why:
+                bad(line, "source.measure", f"{label}: {why}")
         w = ind.get("weight", 1)
         if isinstance(w, bool) or not isinstance(w, (int, float)) or not w > 0:
             bad(line, "weight", f"{label}: weight {w!r} must be a positive number")
@@ -390,13 +423,13 @@ def load_edition(ref: str | Path) -> Edition:
                            "\n  ".join(str(x) for x in probs))
     inds = [Indicator(id=i["id"], subject=i["subject"], dimension=i["dimension"], aspect=i["aspect"],
                       name_en=i["name_en"], name_th=i["name_th"], unit=str(i.get("unit", "")),
-                      source=dict(i["source"]), direction=i["direction"],
+                      source=_source(i, p), direction=i["direction"],
                       thresholds={int(k): float(v) for k, v in i["thresholds"].items()},
                       core=bool(i.get("core", False)), basis=str(i.get("basis", "modelled")),
                       weight=float(i.get("weight", 1.0)), line=getattr(i, "line", None))
             for i in raw["indicators"]]
     return Edition(
-        id=str(raw["id"]), path=p.resolve(), sha256=hashlib.sha256(p.read_bytes()).hexdigest(),
+        id=str(raw["id"]), path=p.resolve(), sha256=sha256_file(p),
         title_en=str(raw["title_en"]), title_th=str(raw.get("title_th", raw["title_en"])),
         version=str(raw.get("version", "")),
         levels=[Level(int(lv["level"]), lv["name_en"], lv["name_th"], lv.get("color", "#888888"))
@@ -410,3 +443,33 @@ def load_edition(ref: str | Path) -> Edition:
         prerequisites={int(k): list(v) for k, v in (raw.get("prerequisites") or {}).items()},
         green_industry_levels={int(k): dict(v) for k, v in (raw.get("green_industry_levels") or {}).items()},
     )
+
+
+def _source(ind: dict, path: Path) -> dict[str, Any]:
+    """An indicator's source in the current form: a distance is ``ring_m``, never part of a column name.
+
+    An old-style ring column (``{measure: pop_within_500}``) is read as ``{measure: pop_within, ring_m: 500}``
+    with an :class:`EditionFormatWarning` that names the file, the line and the new form.
+    """
+    src = dict(ind["source"])
+    kind = next(k for k in SOURCE_KINDS if k in src)
+    where = f"{path}" + (f", line {ind.line}" if getattr(ind, "line", None) else "") + f": indicator '{ind['id']}'"
+    if kind == "measure":
+        old = split_column(ind["subject"], src["measure"]) if "ring_m" not in src else None
+        if old:
+            warnings.warn(f"{where}: 'measure: {src['measure']}' names its distance in the column; write "
+                          f"{{measure: {old[0]}, ring_m: {old[1]}}} (the old form will stop being read)",
+                          EditionFormatWarning, stacklevel=3)
+            return {"measure": old[0], "ring_m": old[1]}
+        return {"measure": src["measure"], **({"ring_m": int(src["ring_m"])} if "ring_m" in src else {})}
+    if kind == "aggregate":
+        agg = dict(src["aggregate"])
+        frm = agg["from"] if isinstance(agg["from"], str) else agg["from"][0]
+        old = split_column(frm, agg["column"]) if "ring_m" not in agg else None
+        if old:
+            warnings.warn(f"{where}: 'column: {agg['column']}' names its distance in the column; write "
+                          f"column: {old[0]}, ring_m: {old[1]} (the old form will stop being read)",
+                          EditionFormatWarning, stacklevel=3)
+            agg["column"], agg["ring_m"] = old
+        return {"aggregate": agg}
+    return src

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from geo.errors import EcotownError
 
-__all__ = ["CriteriaError", "EditionError", "EvidenceError", "ScoringError"]
+__all__ = ["CriteriaError", "EditionError", "EvidenceError", "ScoringError", "EditionFormatWarning"]
 
 
 class CriteriaError(EcotownError):
@@ -21,3 +21,7 @@ class EvidenceError(CriteriaError):
 
 class ScoringError(CriteriaError):
     """An indicator cannot be computed from the tables it is given."""
+
+
+class EditionFormatWarning(FutureWarning):
+    """An edition file uses a form that is still read but will not be for long (the message gives the new one)."""

@@ -43,7 +43,7 @@ def _name(ind: Indicator, lang: str) -> str:
 
 def _aggregate_action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame],
                       lang: str) -> str | None:
-    spec = ind.source["aggregate"]
+    spec = ind.aggregate_spec
     fn = spec["fn"]
     if fn not in ("share_at_least", "share_true", "share_at_most"):
         return None

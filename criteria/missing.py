@@ -33,11 +33,9 @@ def fields_read(edition: Edition) -> dict[tuple[str, str], list[str]]:
     out: dict[tuple[str, str], list[str]] = {}
     for ind in edition.indicators:
         if ind.source_kind == "measure":
-            key = (ind.subject, str(ind.source["measure"]))
+            key = (ind.subject, str(ind.column))
         elif ind.source_kind == "aggregate":
-            agg = ind.source["aggregate"]
-            if not agg.get("column"):
-                continue
+            agg = ind.aggregate_spec
             key = (str(agg.get("from")), str(agg["column"]))
         else:
             continue

@@ -26,7 +26,7 @@ from .errors import ScoringError
 from .formatting import phrases
 from .gap import Change, smallest_lift
 
-__all__ = ["Scores", "score", "decide_level", "split_overrides", "INDICATOR_COLUMNS", "LEVEL_COLUMNS",
+__all__ = ["Scores", "score", "check_distances", "decide_level", "split_overrides", "INDICATOR_COLUMNS", "LEVEL_COLUMNS",
            "DIMENSION_COLUMNS"]
 
 INDICATOR_COLUMNS = ["subject_kind", "subject_id", "subject_name", "indicator_id", "dimension_id", "aspect",
@@ -88,7 +88,7 @@ def _apply_measure_overrides(edition: Edition, tables: dict[str, pd.DataFrame],
         ind = edition.indicator(iid)
         if ind.source_kind != "measure" or ind.subject not in out:
             continue
-        col = ind.source["measure"]
+        col = ind.column
         t = out[ind.subject].copy()
         if col not in t.columns:
             t[col] = np.nan
@@ -105,6 +105,26 @@ def _apply_measure_overrides(edition: Edition, tables: dict[str, pd.DataFrame],
     return out
 
 
+def check_distances(edition: Edition, tables: dict[str, pd.DataFrame]) -> None:
+    """Refuse tables that lack a distance the edition reads: a column such as ``pop_within_500`` that was not
+    measured is an error naming the indicator and the distance, never a silent "no data".
+
+    (A layer field that is missing, such as ``gi_level``, is "no data": the office can still collect it.)
+    """
+    missing = []
+    for ind in edition.indicators:
+        if ind.ring_m is None:
+            continue
+        for kind in ind.measured_kinds:
+            t = tables.get(kind)
+            if t is not None and ind.column not in t.columns:
+                missing.append(f"indicator '{ind.id}' reads {ind.measure} within {ind.ring_m} m, but the {kind} "
+                               f"table has no column '{ind.column}'")
+    if missing:
+        raise ScoringError("the distances the criteria read were not all measured (the assessment measures "
+                           "every ring_m of the edition):\n  " + "\n  ".join(missing))
+
+
 def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables: dict[str, pd.DataFrame],
               evidence: pd.DataFrame | None, agg_cache: dict, ov: dict[tuple[str | None, str], float]
               ) -> tuple[float, str, str]:
@@ -115,7 +135,7 @@ def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables
                 return ov[key], "what-if", "what-if value"
     src = ind.source_kind
     if src == "measure":
-        col = ind.source["measure"]
+        col = ind.column
         if row is None or col not in row.index:
             return np.nan, "no data", f"the {kind} layer has no field '{col}'"
         v = _as_float(row[col])
@@ -123,7 +143,7 @@ def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables
         return (v, status, f"{col}") if not math.isnan(v) else (np.nan, "no data", f"'{col}' is empty")
     if src == "aggregate":
         if ind.id not in agg_cache:
-            agg_cache[ind.id] = aggregate(tables, ind.source["aggregate"])
+            agg_cache[ind.id] = aggregate(tables, ind.aggregate_spec)
         v, _n, note = agg_cache[ind.id]
         detail = f"{ind.describe_source()}: {note}"
         return (v, "ok", detail) if not math.isnan(v) else (np.nan, "no data", detail)
@@ -184,6 +204,7 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
     ``overrides`` are what-if values: ``{'INDICATOR': v}`` for every subject, ``{'SUBJECT:INDICATOR': v}`` for one.
     """
     ov = split_overrides(edition, overrides)
+    check_distances(edition, tables)
     tables = _apply_measure_overrides(edition, tables, ov)
     ind_rows: list[dict] = []
     lvl_rows: list[dict] = []

@@ -10,7 +10,7 @@ from layers import Catalog, LayerSpec, read_layer
 
 from .errors import CriteriaError
 
-__all__ = ["read_facilities", "read_communities", "read_context", "town_row"]
+__all__ = ["read_facilities", "read_communities", "read_context", "read_boundary", "town_row"]
 
 CONTEXT_ROLES = ("receptors", "water", "roads", "green", "landuse")
 
@@ -22,11 +22,18 @@ def _with_id(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:
 
 
 def _read(spec: LayerSpec, year: int | None, facts: dict | None) -> gpd.GeoDataFrame:
-    """One layer, read for ``year``; what the reading found out (source CRS, sha256) goes into ``facts``."""
+    """One layer, read for ``year``; what the reading found out (source CRS, sha256, feature count) goes into
+    ``facts``."""
     g = read_layer(spec, year)
     if facts is not None:
-        facts[spec.name] = dict(g.attrs.get("ecotown", {}))
+        facts[spec.name] = {**g.attrs.get("ecotown", {}), "features": int(len(g))}
     return g
+
+
+def read_boundary(catalog: Catalog, year: int | None = None, facts: dict | None = None) -> gpd.GeoDataFrame:
+    """The town boundary: the catalog's ``town`` layer, else its boundary layer."""
+    spec = catalog.get(catalog.town) if catalog.town else catalog.one("boundary")
+    return _read(spec, year, facts)
 
 
 def read_facilities(catalog: Catalog, year: int | None = None, facts: dict | None = None) -> gpd.GeoDataFrame:

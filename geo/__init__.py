@@ -5,12 +5,13 @@ Pure functions over GeoDataFrames and arrays; nothing here knows about criteria 
 """
 
 from .crs import METRIC_CRS, assert_metric, to_metric, utm_epsg_for
-from .errors import CRSError, EcotownError, EmptyInputError, GeoError
+from .errors import CRSError, EcotownError, GeoError
 from .exposure import community_exposure, facility_exposure
 from .landuse import in_zone
 from .overlay import area_share
 from .population import POPULATION_METHODS, raster_population
 from .proximity import exposure_matrix, nearest
+from .ring_distances import RingDistances, headline_ring
 from .ringspec import ring_spec, union_rings
 from .rings import ring_buffers
 from .water import upstream_of_intakes, water_proximity
@@ -26,6 +27,8 @@ __all__ = [
     "utm_epsg_for",
     "ring_buffers",
     "ring_spec",
+    "RingDistances",
+    "headline_ring",
     "union_rings",
     "exposure_matrix",
     "nearest",
@@ -49,5 +52,4 @@ __all__ = [
     "EcotownError",
     "GeoError",
     "CRSError",
-    "EmptyInputError",
 ]

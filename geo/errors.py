@@ -7,7 +7,7 @@ plain message and a non-zero exit code without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["EcotownError", "GeoError", "CRSError", "EmptyInputError"]
+__all__ = ["EcotownError", "GeoError", "CRSError"]
 
 
 class EcotownError(Exception):
@@ -20,7 +20,3 @@ class GeoError(EcotownError):
 
 class CRSError(GeoError, ValueError):
     """A layer has no CRS, a geographic CRS where a metric one is needed, or an unknown CRS."""
-
-
-class EmptyInputError(GeoError, ValueError):
-    """An input layer has no features where at least one is needed."""

@@ -82,6 +82,12 @@ def _matrix_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return inv.astype(np.int64), uniq
 
 
+def _namer(ring_names: Mapping[int, int] | None) -> Callable[[float], int]:
+    """The distance a column of measured distance ``d`` is named by."""
+    names = {int(k): int(v) for k, v in (ring_names or {}).items()}
+    return lambda d: names.get(int(d), int(d))
+
+
 def _kind_rings(rings_m: Rings) -> dict[str, np.ndarray]:
     if isinstance(rings_m, Mapping):
         return {str(k): np.asarray(list(v), dtype=float) for k, v in rings_m.items()}
@@ -91,8 +97,13 @@ def _kind_rings(rings_m: Rings) -> dict[str, np.ndarray]:
 def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings_m: Rings, *,
                        facilities: gpd.GeoDataFrame | None = None, community_id: str = "community_id",
                        facility_id: str = "facility_id", burden_radius_m: float = 5000.0,
-                       min_distance_km: float = 0.1, wind: WindRose | None = None) -> pd.DataFrame:
+                       min_distance_km: float = 0.1, wind: WindRose | None = None,
+                       ring_names: Mapping[int, int] | None = None) -> pd.DataFrame:
     """Per community: facilities within each ring distance, the nearest facility, and a proximity burden.
+
+    ``ring_names`` maps a measured distance to the distance its columns are named by (the sensitivity run
+    measures at 1.2 x 500 m and names the column ``fac_within_500``; see :class:`geo.RingDistances`); by default
+    a column is named by its own distance.
 
     Returns
     -------
@@ -107,6 +118,7 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
         from the facility towards the community (see :mod:`geo.wind`).
     """
     rings = union_rings(rings_m)
+    tag = _namer(ring_names)
     cid = check_ids(communities, community_id, "communities")
     idx = pd.Index(cid, name=community_id)
     out: dict[str, object] = {}  # columns, in order; one DataFrame at the end (inserting costs ~1 ms each)
@@ -116,7 +128,7 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
     n = len(idx)
     counts = band_sums(codes, code_row, n, dist, rings, threads=default_threads())[:, :, 0]
     for j, d in enumerate(rings):
-        out[f"fac_within_{int(d)}"] = counts[:, j].astype(int)
+        out[f"fac_within_{tag(d)}"] = counts[:, j].astype(int)
     by_kind = _kind_rings(rings_m)
     if by_kind and "kind" in matrix.columns:
         mk = matrix["kind"].astype(str).to_numpy()
@@ -126,7 +138,7 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
             sel = ~np.isin(mk, named) if kind == DEFAULT_KIND else mk == kind
             kc = band_sums(codes[sel], code_row, n, dist[sel], kr)[:, :, 0]
             for j, d in enumerate(kr):
-                out[f"{kind}_within_{int(d)}"] = kc[:, j].astype(int)
+                out[f"{kind}_within_{tag(d)}"] = kc[:, j].astype(int)
     fcode, fids = _matrix_codes(matrix["facility_id"])
     def far_nearest(rows: np.ndarray) -> pd.DataFrame:
         return nearest(facilities, communities.iloc[rows], facility_id=facility_id, community_id=community_id)
@@ -146,7 +158,8 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
 
 
 def _receptor_counts(facilities: gpd.GeoDataFrame, receptors: gpd.GeoDataFrame, rings: np.ndarray,
-                     idx: pd.Index, facility_id: str, kind_col: str | None) -> pd.DataFrame:
+                     idx: pd.Index, facility_id: str, kind_col: str | None,
+                     tag: Callable[[float], int]) -> pd.DataFrame:
     """Receptors within each ring of each facility, in all and per receptor kind."""
     rec = receptors.reset_index(drop=True).copy()
     rec["_rid"] = [f"r{i:09d}" for i in range(len(rec))]
@@ -160,13 +173,13 @@ def _receptor_counts(facilities: gpd.GeoDataFrame, receptors: gpd.GeoDataFrame, 
     out: dict[str, object] = {}  # columns, in order; one DataFrame at the end (inserting costs ~1 ms each)
     kinds = rec[kind_col].astype(str).to_numpy() if kind_col and kind_col in rec.columns else None
     for d in rings:
-        out[f"receptors_within_{int(d)}"] = np.bincount(fpos[dist <= d], minlength=n).astype(int)
+        out[f"receptors_within_{tag(d)}"] = np.bincount(fpos[dist <= d], minlength=n).astype(int)
     if kinds is not None:
         mk = kinds[rpos]
         for k in sorted(set(kinds)):
             for d in rings:
                 sel = (mk == k) & (dist <= d)
-                out[f"receptors_{k}_within_{int(d)}"] = np.bincount(fpos[sel], minlength=n).astype(int)
+                out[f"receptors_{k}_within_{tag(d)}"] = np.bincount(fpos[sel], minlength=n).astype(int)
     return pd.DataFrame(out, index=idx)
 
 
@@ -175,7 +188,8 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
                       population: str = "population", households: str = "households",
                       population_method: str | None = None, population_raster: str | None = None,
                       receptor_kind: str | None = "kind", community_id: str = "community_id",
-                      facility_id: str = "facility_id", wind: WindRose | None = None) -> pd.DataFrame:
+                      facility_id: str = "facility_id", wind: WindRose | None = None,
+                      ring_names: Mapping[int, int] | None = None) -> pd.DataFrame:
     """Per facility: people, households, villages and sensitive receptors within each ring distance.
 
     ``population_method`` is ``'point'`` (a village counts whole when its point is within d; the default for
@@ -186,9 +200,10 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
     Unknown populations are left out of the sums and counted in ``pop_unknown_within_<d>``. Receptors are
     counted in all (``receptors_within_<d>``) and per ``receptor_kind`` (``receptors_school_within_<d>``...).
     With a ``wind`` rose, ``pop_wind_within_<d>`` weights each village's people by how often the wind blows
-    from the facility towards it.
+    from the facility towards it. ``ring_names``: as in :func:`community_exposure`.
     """
     rings = union_rings(rings_m)
+    name_of = _namer(ring_names)
     fid = check_ids(facilities, facility_id, "facilities")
     cid = check_ids(communities, community_id, "communities")
     idx = pd.Index(fid, name=facility_id)
@@ -223,7 +238,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
         pop_c, hh_c, unk_c, vil_c = sums[:, :, 0], sums[:, :, 1], sums[:, :, 2], sums[:, :, 3]
         wind_c = sums[:, :, 4] if ww is not None else None
         for j, d in enumerate(rings):
-            tag = int(d)
+            tag = name_of(d)
             out[f"pop_within_{tag}"] = np.round(pop_c[:, j], 6)
             out[f"hh_within_{tag}"] = np.round(hh_c[:, j], 6)
             if wind_c is not None:
@@ -235,7 +250,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
         unknown = np.isnan(pop_v)[cpos]
     for d in rings if population_method != "point" else []:
         inside = dist <= d
-        tag = int(d)
+        tag = name_of(d)
         if population_method == "raster":
             out[f"pop_within_{tag}"] = raster_population(population_raster, fac_by_id, d).reindex(idx).to_numpy()
             out[f"hh_within_{tag}"] = np.nan
@@ -251,12 +266,12 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
         out[f"villages_within_{tag}"] = np.bincount(fpos[inside], minlength=n).astype(int)
         out[f"pop_unknown_within_{tag}"] = np.bincount(fpos[inside & unknown], minlength=n).astype(int)
     if receptors is not None and len(receptors):
-        rc = _receptor_counts(facilities, receptors, rings, idx, facility_id, receptor_kind)
+        rc = _receptor_counts(facilities, receptors, rings, idx, facility_id, receptor_kind, name_of)
         for c in rc.columns:
             out[c] = rc[c].to_numpy()
     else:
         for d in rings:
-            out[f"receptors_within_{int(d)}"] = 0
+            out[f"receptors_within_{name_of(d)}"] = 0
     ccode, cids = _matrix_codes(m["community_id"])
 
     def far(rows: np.ndarray) -> pd.DataFrame:

@@ -11,6 +11,8 @@ import pandas as pd
 import rasterio
 from exactextract import exact_extract
 
+from ._validate import check_ids
+from .crs import assert_metric
 from .errors import GeoError
 
 __all__ = ["zonal_class_table", "zonal_class_shares", "zonal_mean", "ring_zonal_stats", "green_buffer_share",
@@ -149,10 +151,15 @@ def ring_zonal_stats(raster_path: str | Path, facilities: gpd.GeoDataFrame, ring
 
 
 def green_buffer_share(raster_path: str | Path, facilities: gpd.GeoDataFrame, ring_m: float,
-                       green_classes: Iterable[int], *, facility_id: str = "facility_id") -> pd.Series:
-    """Share (0-1) of the valid land within ``ring_m`` of each facility in a green class; by facility id."""
-    t = ring_zonal_stats(raster_path, facilities, [ring_m], stat="classes", facility_id=facility_id)
-    cols = [f"class_{int(c)}" for c in green_classes if f"class_{int(c)}" in t.columns]
-    share = t[cols].sum(axis=1) if cols else pd.Series(0.0, index=t.index)
-    share[t["valid_area_m2"] <= 0] = np.nan
-    return pd.Series(np.round(share.to_numpy(dtype=float), 9), index=pd.Index(t[facility_id], name=facility_id))
+                       green_classes: Iterable[int], *, facility_id: str = "facility_id",
+                       quad_segs: int = 16) -> pd.Series:
+    """Share (0-1) of the valid land within ``ring_m`` of each facility in a green class; by facility id.
+
+    The disc within ``ring_m`` of each facility (``quad_segs`` segments per quarter circle around a point) is
+    read with fractional cell coverage (:func:`zonal_class_shares`); NaN where the disc covers no valid cell.
+    """
+    assert_metric(facilities, "facilities")
+    ids = check_ids(facilities, facility_id, "facilities")
+    discs = gpd.GeoDataFrame(geometry=facilities.geometry.buffer(ring_m, quad_segs).to_numpy(),
+                             crs=facilities.crs, index=pd.Index(ids, name=facility_id))
+    return zonal_class_shares(raster_path, discs, green_classes)

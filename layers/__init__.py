@@ -5,7 +5,7 @@ Layers come out validated, with canonical field names, in EPSG:32647.
 """
 
 from .add import AddResult, RemoveResult, add_layer, remove_layer
-from .catalog import Catalog, LayerSpec, load_catalog, sample_catalog_path, sha256_file
+from .catalog import Catalog, LayerSpec, default_parameters, load_catalog, sample_catalog_path, sha256_file
 from .check import LayerReport, check_catalog
 from .errors import (
     CatalogError,
@@ -33,6 +33,7 @@ __all__ = [
     "load_catalog",
     "sample_catalog_path",
     "sha256_file",
+    "default_parameters",
     "LayerReport",
     "check_catalog",
     "LayerRead",

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from geo import METRIC_CRS, GeoError, RingDistances
+
 from .errors import CatalogError, LayerNotFoundError
 from .joinspec import JoinSpec, parse_joins
 from .postgis import PostgisSource, is_postgis_entry, parse_postgis
 from .roles import load_roles
 
-__all__ = ["LayerSpec", "Catalog", "load_catalog", "sample_catalog_path", "sha256_file"]
-
-DEFAULT_RINGS_M = (500, 1000, 3000, 5000)
+__all__ = ["LayerSpec", "Catalog", "load_catalog", "sample_catalog_path", "sha256_file", "default_parameters"]
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,27 @@ class LayerSpec:
 
 @dataclass(frozen=True)
 class Catalog:
-    """A parsed catalog file."""
+    """A parsed catalog file.
+
+    ``rings`` holds the ring distances of ``parameters:`` (per facility kind, the green-share distance, the
+    headline ring), checked once; ``rings_m`` and ``green_ring_m`` read them.
+    """
 
     path: Path
     name: str
     town: str
-    crs: str
-    rings_m: tuple[int, ...]
-    green_ring_m: int
+    rings: RingDistances
     evidence: dict[int, Path]
     layers: dict[str, LayerSpec]
+
+    @property
+    def rings_m(self) -> tuple[int, ...]:
+        """Every ring distance of any facility kind, ascending (nominal metres)."""
+        return self.rings.shown
+
+    @property
+    def green_ring_m(self) -> int:
+        return self.rings.green_m
 
     def by_role(self, role: str) -> list[LayerSpec]:
         """Every layer with this role, in catalog order."""
@@ -201,6 +213,29 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
     )
 
 
+@cache
+def default_parameters() -> dict[str, Any]:
+    """The defaults of a catalog's ``parameters:`` (``layers/parameters.yaml``)."""
+    return yaml.safe_load((files(__package__) / "parameters.yaml").read_text(encoding="utf-8"))
+
+
+def _parse_rings(params: Any, cat_path: Path) -> RingDistances:
+    """The ring distances of a catalog's ``parameters:``, defaults filled in, checked once."""
+    if params is not None and not isinstance(params, dict):
+        raise CatalogError(f"{cat_path}, field 'parameters': expected a mapping such as "
+                           f"{{rings_m: [500, 1000, 3000, 5000], green_ring_m: 1000}}, got {params!r}")
+    values = {**default_parameters(), **(params or {})}
+    unknown = sorted(set(values) - set(default_parameters()))
+    if unknown:
+        raise CatalogError(f"{cat_path}, field 'parameters': unknown parameter(s) {', '.join(map(str, unknown))}; "
+                           f"known: {', '.join(default_parameters())}")
+    try:
+        return RingDistances.parse(values["rings_m"], green_m=values["green_ring_m"],
+                                   headline_m=values["headline_ring_m"])
+    except GeoError as exc:
+        raise CatalogError(f"{cat_path}, field 'parameters': {exc}") from None
+
+
 def _opt_str(v: Any) -> str | None:
     return None if v is None else str(v)
 
@@ -227,15 +262,11 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         raise CatalogError(f"{cat_path}: expected a mapping with a 'layers' section")
     base = cat_path.parent
     layers = {str(n): _parse_layer(str(n), raw, base, cat_path) for n, raw in data["layers"].items()}
-    params = data.get("parameters") or {}
-    rings = params.get("rings_m", list(DEFAULT_RINGS_M))
-    try:
-        rings_m = tuple(int(r) for r in rings)
-    except (TypeError, ValueError):
-        raise CatalogError(f"{cat_path}: parameters.rings_m must be a list of whole metres, got {rings!r}") from None
-    if not rings_m or any(r <= 0 for r in rings_m) or list(rings_m) != sorted(set(rings_m)):
-        raise CatalogError(f"{cat_path}: parameters.rings_m must be positive and ascending, got {list(rings_m)}")
-    green_ring_m = int(params.get("green_ring_m", 1000))
+    rings = _parse_rings(data.get("parameters"), cat_path)
+    crs = data.get("crs")
+    if crs is not None and str(crs).upper() != METRIC_CRS:
+        raise CatalogError(f"{cat_path}, field 'crs': ecotown measures every layer in {METRIC_CRS}, got {crs!r}; "
+                           "remove the field, and give a layer's own CRS in its entry (crs: EPSG:4326)")
     evidence: dict[int, Path] = {}
     for year, p in (data.get("evidence") or {}).items():
         evidence[int(year)] = _resolve_source(base, str(p), f"{cat_path}: evidence {year}")
@@ -249,9 +280,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         path=cat_path,
         name=str(data.get("name") or cat_path.stem),
         town=town,
-        crs=str(data.get("crs") or "EPSG:32647"),
-        rings_m=rings_m,
-        green_ring_m=green_ring_m,
+        rings=rings,
         evidence=evidence,
         layers=layers,
     )

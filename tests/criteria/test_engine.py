@@ -37,7 +37,10 @@ def test_decide_level_needs_share_and_core():
 
 
 def _tables(**factory_cols):
-    fac = pd.DataFrame({"name": ["A", "B"], **factory_cols}, index=pd.Index(["F1", "F2"], name="facility_id"))
+    # the distances the edition reads are always measured (an unmeasured one is an error, see test_rings)
+    measured = {"green_share_within_1000": [math.nan, math.nan], "pop_within_500": [math.nan, math.nan]}
+    fac = pd.DataFrame({"name": ["A", "B"], **measured, **factory_cols},
+                       index=pd.Index(["F1", "F2"], name="facility_id"))
     return {"factory": fac}
 
 

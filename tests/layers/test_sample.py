@@ -31,7 +31,6 @@ def vectors(catalog) -> dict[str, gpd.GeoDataFrame]:
 def test_sample_catalog_loads(catalog):
     assert catalog.path == sample_catalog_path()
     assert catalog.town == "boundary"
-    assert catalog.crs == "EPSG:32647"
     assert catalog.rings_m == (500, 1000, 3000, 5000)
     assert 2026 in catalog.evidence and catalog.evidence[2026].exists()
     lc = catalog.one("landcover")
