@@ -10,6 +10,7 @@ that gives the new form.
 
 from __future__ import annotations
 
+import difflib
 import re
 from typing import Any
 
@@ -89,11 +90,14 @@ def measure_problem(kind: str, name: Any, ring_m: Any) -> str | None:
         if isinstance(ring_m, bool) or not isinstance(ring_m, int) or ring_m <= 0:
             return f"ring_m {ring_m!r} must be a positive whole number of metres"
         return None
+    plain = set(_role_fields(kind)) | set(ANALYSIS_RESULTS.get(kind, ()))
+    if name not in plain:
+        known = sorted(plain | set(ring_names))
+        near = difflib.get_close_matches(name, known, n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        return (f"{kind} tables have no measure '{name}'{hint}: neither a field of its layer role in layers/roles.yaml "
+                f"nor an analysis result (known: {', '.join(known)})")
     if ring_m is not None:
-        known = ", ".join(ring_names) or "none"
-        return f"'{name}' is not measured at a distance, so it takes no ring_m (measures with ring_m: {known})"
-    if name in _role_fields(kind) or name in ANALYSIS_RESULTS.get(kind, ()):
-        return None
-    known = sorted(set(_role_fields(kind)) | set(ANALYSIS_RESULTS.get(kind, ())) | set(ring_names))
-    return (f"{kind} tables have no measure '{name}' (neither a field of its layer role in layers/roles.yaml nor "
-            f"an analysis result; known: {', '.join(known)})")
+        return (f"'{name}' is not measured at a distance, so it takes no ring_m (measures with ring_m: "
+                f"{', '.join(ring_names) or 'none'})")
+    return None
