@@ -13,48 +13,44 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from layers import to_floats
+
 __all__ = ["AGGREGATORS", "aggregate"]
 
 Result = tuple[float, int, str]
 
 
-def _num(s: pd.Series) -> pd.Series:
-    if s.dtype == bool or str(s.dtype) == "boolean":
-        return s.astype("Float64").astype(float)
-    return pd.to_numeric(s, errors="coerce").astype(float)
-
-
 def _mean(df: pd.DataFrame, spec: dict[str, Any]) -> Result:
-    v = _num(df[spec["column"]]).dropna()
+    v = to_floats(df[spec["column"]]).dropna()
     return (float(v.mean()) if len(v) else np.nan, len(v), f"mean of {len(v)} of {len(df)}")
 
 
 def _sum(df: pd.DataFrame, spec: dict[str, Any]) -> Result:
-    v = _num(df[spec["column"]]).dropna()
+    v = to_floats(df[spec["column"]]).dropna()
     return (float(v.sum()) if len(v) else np.nan, len(v), f"sum over {len(v)} of {len(df)}")
 
 
 def _share_at_least(df: pd.DataFrame, spec: dict[str, Any]) -> Result:
-    v = _num(df[spec["column"]]).dropna()
+    v = to_floats(df[spec["column"]]).dropna()
     k = int((v >= float(spec["value"])).sum())
     return (k / len(v) if len(v) else np.nan, len(v), f"{k} of {len(v)} at {spec['value']} or more")
 
 
 def _share_at_most(df: pd.DataFrame, spec: dict[str, Any]) -> Result:
-    v = _num(df[spec["column"]]).dropna()
+    v = to_floats(df[spec["column"]]).dropna()
     k = int((v <= float(spec["value"])).sum())
     return (k / len(v) if len(v) else np.nan, len(v), f"{k} of {len(v)} at {spec['value']} or less")
 
 
 def _share_true(df: pd.DataFrame, spec: dict[str, Any]) -> Result:
-    v = _num(df[spec["column"]]).dropna()
+    v = to_floats(df[spec["column"]]).dropna()
     k = int((v > 0).sum())
     return (k / len(v) if len(v) else np.nan, len(v), f"{k} of {len(v)} yes")
 
 
 def _weighted_share_at_most(df: pd.DataFrame, spec: dict[str, Any]) -> Result:
-    v = _num(df[spec["column"]])
-    w = _num(df[spec["weight"]])
+    v = to_floats(df[spec["column"]])
+    w = to_floats(df[spec["weight"]])
     ok = v.notna() & w.notna()
     total = float(w[ok].sum())
     if not ok.any() or total <= 0:

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .aggregates import _num
+from layers import to_floats
+
 from .edition import Edition, Indicator
 from .formatting import format_value, phrases
 
@@ -51,7 +52,7 @@ def _aggregate_action(ind: Indicator, v: float, t: float, tables: dict[str, pd.D
     parts = [tables[k][spec["column"]] for k in kinds if k in tables and spec["column"] in tables[k].columns]
     if not parts:
         return None
-    col = _num(pd.concat(parts, ignore_index=True)).dropna()
+    col = to_floats(pd.concat(parts, ignore_index=True)).dropna()
     n = len(col)
     if n == 0:
         return None

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from layers import to_float
+
 from .aggregates import aggregate
 from .edition import SUBJECT_KINDS, Edition, Indicator
 from .errors import ScoringError
@@ -47,17 +49,6 @@ class Scores:
     levels: pd.DataFrame
     dimensions: pd.DataFrame
     gaps: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=GAP_COLUMNS))
-
-
-def _as_float(v) -> float:
-    if v is None or v is pd.NA:
-        return np.nan
-    if isinstance(v, (bool, np.bool_)):
-        return 1.0 if v else 0.0
-    try:
-        return float(v)
-    except (TypeError, ValueError):
-        return np.nan
 
 
 def split_overrides(edition: Edition, overrides: dict[str, float] | None) -> dict[tuple[str | None, str], float]:
@@ -138,7 +129,7 @@ def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables
         col = ind.column
         if row is None or col not in row.index:
             return np.nan, "no data", f"the {kind} layer has no field '{col}'"
-        v = _as_float(row[col])
+        v = to_float(row[col])
         status = "what-if" if (sid, ind.id) in ov or (None, ind.id) in ov else "ok"
         return (v, status, f"{col}") if not math.isnan(v) else (np.nan, "no data", f"'{col}' is empty")
     if src == "aggregate":

@@ -7,6 +7,7 @@ Layers come out validated, with canonical field names, in EPSG:32647.
 from .add import AddResult, RemoveResult, add_layer, remove_layer
 from .catalog import Catalog, LayerSpec, default_parameters, load_catalog, sample_catalog_path, sha256_file
 from .check import LayerReport, check_catalog
+from .coerce import to_float, to_floats
 from .errors import (
     CatalogError,
     LayerError,
@@ -34,6 +35,8 @@ __all__ = [
     "sample_catalog_path",
     "sha256_file",
     "default_parameters",
+    "to_float",
+    "to_floats",
     "LayerReport",
     "check_catalog",
     "LayerRead",

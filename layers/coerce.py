@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .roles import FieldSpec
 
-__all__ = ["coerce_value", "TRUE_WORDS", "FALSE_WORDS"]
+__all__ = ["coerce_value", "to_float", "to_floats", "TRUE_WORDS", "FALSE_WORDS"]
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t", "ใช่", "มี", "จริง"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f", "ไม่ใช่", "ไม่มี", "เท็จ"})
@@ -23,6 +24,25 @@ def _is_missing(v: Any) -> bool:
     if v is pd.NA or v is pd.NaT:
         return True
     return isinstance(v, str) and v.strip() == ""
+
+
+def to_float(v: Any) -> float:
+    """One value as a float: NaN when it is missing or not a number; yes/no (True/False) as 1/0."""
+    if v is None or v is pd.NA:
+        return math.nan
+    if isinstance(v, (bool, np.bool_)):
+        return 1.0 if v else 0.0
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def to_floats(values: pd.Series) -> pd.Series:
+    """A column as float64: NaN where a value is missing or not a number; yes/no (True/False) as 1/0."""
+    if values.dtype == bool or isinstance(values.dtype, pd.BooleanDtype):
+        return values.astype("Float64").astype(float)
+    return pd.to_numeric(values, errors="coerce").astype(float)
 
 
 def coerce_value(v: Any, spec: FieldSpec) -> tuple[Any, str | None]:

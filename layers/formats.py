@@ -23,6 +23,7 @@ import pyogrio
 import shapely
 import yaml
 
+from .coerce import to_floats
 from .errors import LayerReadError, LayerValidationError, Problem
 
 __all__ = ["Source", "open_vector", "format_of", "is_raster_file", "formats_config", "folder_message", "COORD_KEYS"]
@@ -251,7 +252,7 @@ def _coordinate_numbers(col: pd.Series, degrees: bool) -> tuple[pd.Series, np.nd
         if with_comma.map(lambda v: bool(_DECIMAL_COMMA.fullmatch(v))).all():
             decimal = degrees or not with_comma.map(lambda v: bool(_THOUSANDS.fullmatch(v))).all()
     text = text.str.replace(",", "." if decimal else "", regex=False)
-    return raw, pd.to_numeric(text, errors="coerce").to_numpy(dtype=float), decimal
+    return raw, to_floats(text).to_numpy(dtype=float), decimal
 
 
 def _csv(path: Path, coords_map: dict[str, str], id_field: str | None, crs: str | None,

@@ -13,7 +13,7 @@ from geo import METRIC_CRS, to_metric
 from geo.errors import GeoError
 
 from .catalog import LayerSpec, sha256_file
-from .coerce import coerce_value
+from .coerce import coerce_value, to_floats
 from .errors import LayerReadError, LayerValidationError, Problem
 from .formats import open_vector
 from .postgis import read_postgis_layer
@@ -261,7 +261,7 @@ def inspect_frame(raw: pd.DataFrame, spec: LayerSpec, *, sha256: str | None = No
         if fspec.type == "int":
             gdf[canon] = pd.array(col, dtype="Int64")
         elif fspec.type == "float":
-            gdf[canon] = pd.to_numeric(col, errors="coerce").astype(float)
+            gdf[canon] = to_floats(col)
         elif fspec.type == "bool":
             gdf[canon] = pd.array(col, dtype="boolean")
         else:
