@@ -1,8 +1,10 @@
 """Sensitivity of the levels: do they change when thresholds or ring distances move by ±20 %?
 
 Thresholds are scaled (numbers only; yes/no thresholds stay) and the same tables are re-scored; ring
-distances are scaled and the spatial analysis is run again. A level that changes is fragile: the
-office should know before it reports it.
+distances are scaled and the spatial analysis is run again: the run's :class:`geo.RingDistances` measures at
+nominal x scale and keeps the nominal names (``pop_within_500`` is people within 600 m at scale 1.2), so the
+edition's indicators apply unchanged. A level that changes is fragile: the office should know before it
+reports it.
 """
 
 from __future__ import annotations
