@@ -14,6 +14,8 @@ import difflib
 import re
 from typing import Any
 
+from layers import load_roles
+
 __all__ = ["RING_MEASURES", "ANALYSIS_RESULTS", "SUBJECT_ROLES", "GREEN_MEASURE", "BURDEN_RADIUS_M",
            "IMPLIED_RING_M", "ring_column", "split_column",
            "known_column", "measure_problem"]
@@ -65,8 +67,6 @@ def split_column(kind: str, column: str) -> tuple[str, int] | None:
 
 
 def _role_fields(kind: str) -> tuple[str, ...]:
-    from layers import load_roles  # criteria depends on layers, never the reverse
-
     role = SUBJECT_ROLES.get(kind)
     return tuple(load_roles()[role].fields) if role else ()
 
