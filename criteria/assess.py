@@ -15,7 +15,7 @@ import geo
 from layers import Catalog, load_catalog, read_layer, read_raster_spec, sha256_file
 
 from .assessment import Assessment
-from .edition import load_edition
+from .edition import load_edition, with_target
 from .errors import CriteriaError
 from .evidence import load_evidence
 from .missing import data_gaps
@@ -104,7 +104,7 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
     """
     say = progress or (lambda _msg: None)
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
-    ed = load_edition(edition or DEFAULT_EDITION)
+    ed = with_target(load_edition(edition or DEFAULT_EDITION), cat.target)  # the catalog's target wins
     nominal = list(cat.rings_m)
     rings = [int(round(d * ring_scale)) for d in nominal]
     green_ring = int(round(cat.green_ring_m * ring_scale))

@@ -2,7 +2,7 @@
 and the rings around every facility, with Thai names.
 
 Names are plain text (XML-escaped); descriptions are HTML, as Google Earth shows them, built from escaped values,
-so no layer value can inject markup. Icons, sizes and folder names are in ``maps/kml.yaml``; colours come from
+so no layer value can inject markup. Icons, sizes and folder names are in ``maps/exports/kml.yaml``; colours come from
 the criteria edition and ``maps/styles.yaml``, as in the HTML maps. The same assessment gives the same bytes.
 """
 
@@ -25,8 +25,8 @@ from criteria import Assessment
 
 from layers.atomic import atomic_write_bytes
 
-from .errors import MapsError, TemplateError
-from .style import load_yaml_settings, level_colors, load_styles
+from ..errors import MapsError, TemplateError
+from ..style import level_colors, level_label, load_styles, load_yaml_settings
 
 __all__ = ["KML_NS", "KML_SETTINGS", "kml_color", "kml_document", "kml_bytes", "kmz_bytes", "write_kml",
            "export_kml", "load_kml_settings"]
@@ -137,7 +137,7 @@ def _style(doc: ET.Element, sid: str, *, icon: str | None = None, icon_color: st
 def _level_label(r: pd.Series) -> str:
     if pd.isna(r.get("level")):
         return "no level / ไม่มีระดับ"
-    return f"{int(r['level'])} {_text(r.get('level_name_en'))} / {_text(r.get('level_name_th'))}"
+    return level_label(int(r["level"]), r.get("level_name_th"), r.get("level_name_en"), lang="both")
 
 
 def _style_level(r: pd.Series) -> str:

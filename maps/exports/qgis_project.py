@@ -2,8 +2,8 @@
 the town boundary as the first view, and an A4 landscape print layout (map, title, legend, scale bar, north
 arrow, date).
 
-Written from the template ``maps/qgis/project.qgs.j2`` and the words in ``maps/qgis/project.yaml``, without
-QGIS: the layer symbols are the styles that :mod:`maps.qgis_styles` stores in the GeoPackage. Paths in the project
+Written from the template ``maps/exports/qgis/project.qgs.j2`` and the words in ``maps/exports/qgis/project.yaml``, without
+QGIS: the layer symbols are the styles that :mod:`maps.exports.qgis_styles` stores in the GeoPackage. Paths in the project
 are relative (``./results.gpkg``), so the output folder can be moved or zipped.
 """
 
@@ -21,9 +21,9 @@ from markupsafe import Markup
 
 from criteria import Assessment
 
-from .errors import MapsError, TemplateError
+from ..errors import MapsError, TemplateError
+from ..style import load_yaml_settings
 from .qgis_styles import QGIS_DIR, _context, _env, _render, load_qgis_settings
-from .style import load_yaml_settings
 
 __all__ = ["write_project", "project_xml", "load_project_settings", "PROJECT_TEMPLATE", "PROJECT_FILE"]
 

@@ -1,9 +1,9 @@
 """QGIS default styles inside ``results.gpkg``: the GeoPackage ``layer_styles`` table that QGIS reads.
 
 Opening ``results.gpkg`` in QGIS then shows facilities, villages, rings and the boundary coloured as in the HTML
-maps, with Thai labels. The QML is rendered from the templates in ``maps/qgis/`` (``*.qml.j2``); the level
+maps, with Thai labels. The QML is rendered from the templates in ``maps/exports/qgis/`` (``*.qml.j2``); the level
 colours come from the criteria edition, the other colours and sizes from ``maps/styles.yaml``, and how web sizes
-become map sizes from ``maps/qgis/qgis.yaml``.
+become map sizes from ``maps/exports/qgis/qgis.yaml``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ import pandas as pd
 
 from criteria import Assessment
 
-from .errors import MapsError, TemplateError
-from .outputs import DETERMINISTIC_DATE, pinned_gpkg_date, write_gpkg
-from .style import load_yaml_settings, level_colors, load_styles
+from ..errors import MapsError, TemplateError
+from ..style import level_colors, load_styles, load_yaml_settings
+from .files import DETERMINISTIC_DATE, pinned_gpkg_date, write_gpkg
 
 __all__ = ["QGIS_DIR", "LayerStyle", "load_qgis_settings", "qgis_color", "layer_styles", "add_layer_styles",
            "STYLES_TABLE"]

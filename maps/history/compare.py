@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .history import Record
+from .store import Record
 
-__all__ = ["Comparison", "compare", "COMPARISON_TABLES"]
+__all__ = ["Comparison", "compare", "COMPARISON_TABLES", "edition_warning"]
 
 COMPARISON_TABLES = ("level_changes", "indicator_changes", "ring_changes", "facility_changes")
 
@@ -53,7 +53,8 @@ def _num(v) -> float:
         return math.nan
 
 
-def _edition_warning(old: dict, new: dict) -> str:
+def edition_warning(old: dict, new: dict) -> str:
+    """Why two history runs (``Record.run``) are not directly comparable: '' when they used the same edition."""
     if old["edition_id"] != new["edition_id"]:
         return (f"criteria editions differ: {old['year']} was scored with '{old['edition_id']}', {new['year']} "
                 f"with '{new['edition_id']}'; levels follow different rules and are not directly comparable")
@@ -182,5 +183,5 @@ def compare(old: Record, new: Record) -> Comparison:
     }
     keep = ("run_id", "year", "edition_id", "edition_sha256", "level", "town_name", "town_name_en")
     return Comparison(old={k: old.run.get(k) for k in keep}, new={k: new.run.get(k) for k in keep},
-                      warning=_edition_warning(old.run, new.run), level_changes=lv, indicator_changes=ind,
+                      warning=edition_warning(old.run, new.run), level_changes=lv, indicator_changes=ind,
                       ring_changes=ring, facility_changes=fac, counts=counts)

@@ -25,16 +25,11 @@ import pandas as pd
 
 from criteria import Assessment
 
-from .errors import MapsError
+from ..errors import HistoryError
 
-__all__ = ["HistoryError", "HISTORY_FILE", "Record", "HistoryStore", "record_of", "default_history_path", "record_digest"]
+__all__ = ["HISTORY_FILE", "Record", "HistoryStore", "record_of", "default_history_path", "record_digest"]
 
 HISTORY_FILE = "ecotown-history.sqlite"
-
-
-class HistoryError(MapsError):
-    """The history file cannot be read or written, or holds no record of the year asked for."""
-
 
 SCHEMA_VERSION = 1
 

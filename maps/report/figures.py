@@ -2,13 +2,12 @@
 
 Drawn with matplotlib (Agg). Thai labels are shaped by matplotlib's libraqm layout (matplotlib 3.11 and newer)
 with a Thai font found by fontconfig (Noto Sans Thai, Garuda, Loma ... from ``fonts-thai-tlwg``). Figures are
-returned as SVG text whose glyphs are paths, so the PDF engine draws exactly what matplotlib shaped; the same
-figure can be saved as PNG. Output is deterministic: no dates in the files, fixed SVG ids.
+saved as PNG (the report inlines them), so the PDF engine shows exactly what matplotlib shaped. Output is
+deterministic: no dates in the files.
 """
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 
@@ -26,11 +25,12 @@ import geopandas as gpd  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from criteria import Assessment  # noqa: E402
+from criteria.edition import Target  # noqa: E402
 
-from .style import level_colors, load_styles  # noqa: E402
+from ..style import level_colors, level_label, load_styles  # noqa: E402
 
 __all__ = ["thai_fonts", "level_map_figure", "buffer_map_figure", "level_chart", "trends_chart",
-           "facility_figure", "to_svg", "save_png"]
+           "facility_figure", "save_png"]
 
 #: preferred Thai font families, first found wins (each has Latin glyphs too)
 THAI_FAMILIES = ("Noto Sans Thai", "Noto Sans Thai UI", "Garuda", "Loma", "Sarabun", "Laksaman", "Waree")
@@ -145,8 +145,9 @@ def level_map_figure(a: Assessment, t: dict, lang: str) -> Figure:
         _frame_map(ax, (x0, y0, x1, y1), 600)
         _scalebar(ax, 2000, "2 km")
         colors = level_colors(a.edition)
-        names = {int(lv.level): (lv.name_th if lang == "th" else lv.name_en) for lv in a.edition.levels}
-        handles = [Patch(facecolor=colors[k], edgecolor="#333333", label=_level_label(k, names.get(k, "")))
+        names = {int(lv.level): (lv.name_th, lv.name_en) for lv in a.edition.levels}
+        handles = [Patch(facecolor=colors[k], edgecolor="#333333", label=level_label(k, *names.get(k, ("", "")),
+                                                                                      lang=lang))
                    for k in sorted(colors)]
         handles += [Line2D([], [], marker="s", ls="", mfc="white", mec="#1f1f1f", label=t["factory"]),
                     Line2D([], [], marker="o", ls="", mfc="white", mec="#333333", label=t["village"]),
@@ -202,8 +203,8 @@ def buffer_map_figure(a: Assessment, t: dict, lang: str) -> Figure:
     return fig
 
 
-def level_chart(points: pd.DataFrame, t: dict, *, target_level: int = 4, target_year: int = 2027) -> Figure:
-    """Town level per year (``points``: ``year, level, edition_id``), with the target marked."""
+def level_chart(points: pd.DataFrame, t: dict, *, target: Target | None = None) -> Figure:
+    """Town level per year (``points``: ``year, level, edition_id``), with the target (when there is one) marked."""
     fig, ax = _new(6.4, 2.6)
     with plt.rc_context(_style()):
         years = [int(y) for y in points["year"]]
@@ -211,13 +212,14 @@ def level_chart(points: pd.DataFrame, t: dict, *, target_level: int = 4, target_
         ax.plot(years, levels, marker="o", color="#2b6cb0", lw=1.6, zorder=3)
         for x, y in zip(years, levels):
             ax.annotate(str(y), (x, y), xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8)
-        lo = min(years + [target_year]) - 1
-        hi = max(years + [target_year]) + 1
-        ax.axhline(target_level, color="#1a9641", lw=1, ls="--", zorder=1)
-        ax.scatter([target_year], [target_level], marker="*", s=120, color="#1a9641", zorder=4)
-        ax.annotate(t["target_label"].format(level=target_level, year_be=target_year + 543),
-                    (target_year, target_level), xytext=(-4, -14), textcoords="offset points", ha="right",
-                    fontsize=7, color="#1a9641")
+        lo = min(years + ([target.year] if target else [])) - 1
+        hi = max(years + ([target.year] if target else [])) + 1
+        if target is not None:
+            ax.axhline(target.level, color="#1a9641", lw=1, ls="--", zorder=1)
+            ax.scatter([target.year], [target.level], marker="*", s=120, color="#1a9641", zorder=4)
+            ax.annotate(t["target_label"].format(level=target.level, year_be=target.year_be),
+                        (target.year, target.level), xytext=(-4, -14), textcoords="offset points", ha="right",
+                        fontsize=7, color="#1a9641")
         ax.set_xlim(lo, hi)
         ax.set_ylim(0.5, 5.5)
         ax.set_yticks([1, 2, 3, 4, 5])
@@ -307,21 +309,8 @@ def facility_figure(a: Assessment, facility_id: str, t: dict) -> Figure:
     return fig
 
 
-def to_svg(fig: Figure) -> str:
-    """The figure as SVG text (glyphs as paths, no date, stable ids)."""
-    buf = io.StringIO()
-    with plt.rc_context(_style()):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight", pad_inches=0.1)
-    return buf.getvalue()
-
-
 def save_png(fig: Figure, path, dpi: int = 150):
     """Save the figure as PNG (to a path or a binary file object) without a creation date."""
     with plt.rc_context(_style()):
         fig.savefig(path, format="png", dpi=dpi, metadata={"Software": None}, bbox_inches="tight", pad_inches=0.1)
     return path
-
-
-def _level_label(k: int, name: str) -> str:
-    """'3 Efficiency'; Thai names already start with 'ระดับที่ 3'."""
-    return name if name.startswith("ระดับ") else f"{k} {name}"

@@ -1,91 +1,31 @@
-"""The annual eco-town level report as one HTML file (Thai first, English beside it)."""
+"""What the reports show, as data: the summary report of ``ecotown assess`` and the annual report of
+``ecotown report`` (its template context, the tables also written as CSV / XLSX, and its figures).
+
+Nothing here writes HTML: ``render.py`` renders these models with the templates in ``templates/``.
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-import jinja2
 import pandas as pd
+import yaml
 
 from criteria import Assessment, explain_table, format_value, needs_text
-from layers.atomic import atomic_write_text
 
-from .base import fmt_value
-from .errors import TemplateError
-from .style import level_colors
+from ..errors import MapsError, TemplateError
+from ..history import COMPARISON_TABLES, Comparison, Record, compare, record_of
+from ..style import level_colors, level_label
 
-__all__ = ["render_report", "write_report"]
-
-_ENV = jinja2.Environment(loader=jinja2.PackageLoader("maps", "templates"), autoescape=True,
-                          undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
-
-
-def _records(a: Assessment) -> tuple[list[dict], list[dict]]:
-    g = a.green_ring_m
-    fac = [{"id": i, "name": r["name"], "kind": r["kind"], "category": r.get("category", ""),
-            "level": int(r["level"]), "level_name_en": r["level_name_en"],
-            "pop500": r.get("pop_within_500"), "pop1000": r.get("pop_within_1000"),
-            "vill1000": r.get("villages_within_1000"), "green": r.get(f"green_share_within_{g}")}
-           for i, r in a.facilities.iterrows()]
-    com = [{"id": i, "name": r["name"], "population": r.get("population"), "f500": r.get("fac_within_500"),
-            "f1000": r.get("fac_within_1000"), "nearest_id": r.get("nearest_facility_id") or "-",
-            "nearest_m": r.get("nearest_facility_m"), "level": int(r["level"]),
-            "level_name_en": r["level_name_en"]}
-           for i, r in a.communities.iterrows()]
-    return fac, com
-
-
-def render_report(a: Assessment) -> str:
-    """The report's HTML text. Every value is escaped by the template engine (autoescape)."""
-    fac, com = _records(a)
-    town = a.town.to_dict()
-    lvl = int(town["level"])
-    manifest = dict(a.manifest)
-    manifest["inputs"] = [{**i, "source_name": Path(i["source"]).name} for i in manifest.get("inputs", [])]
-    try:
-        tpl = _ENV.get_template("report.html.j2")
-        return tpl.render(
-            town=town, town_level=lvl, next_level=min(lvl + 1, 5), year=a.year, year_be=a.year_be,
-            edition=a.edition, manifest=manifest, colors=level_colors(a.edition),
-            dimensions=a.dimensions.to_dict("records"),
-            town_indicators=explain_table(a, str(town["town_id"])).to_dict("records"),
-            facilities=fac, communities=com, green_ring_m=a.green_ring_m,
-            rings=", ".join(f"{d:,}" for d in a.rings_m), fmt=fmt_value,
-        )
-    except jinja2.TemplateError as e:
-        raise TemplateError(f"the report template failed: {e}") from None
-
-
-def write_report(a: Assessment, path: str | Path) -> Path:
-    """Write ``report.html`` atomically (temp file in the same folder, then rename)."""
-    return atomic_write_text(Path(path), render_report(a))
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# The annual report (`ecotown report`): Thai or English, HTML and PDF, with the tables it shows as CSV / XLSX.
-# ---------------------------------------------------------------------------------------------------------------
-
-import base64  # noqa: E402
-import json  # noqa: E402
-import math  # noqa: E402
-import re  # noqa: E402
-from dataclasses import dataclass, field  # noqa: E402
-from functools import lru_cache  # noqa: E402
-
-import yaml  # noqa: E402
-from markupsafe import Markup  # noqa: E402
-
-from .compare import COMPARISON_TABLES, Comparison, compare  # noqa: E402
-from .errors import MapsError  # noqa: E402
-from .history import Record, record_of  # noqa: E402
-
-__all__ += ["LANGS", "TARGET_LEVEL", "TARGET_YEAR", "AnnualReport", "load_strings", "build_annual_report",
-            "render_annual_html", "report_tables_order"]
+__all__ = ["LANGS", "AnnualReport", "load_strings", "build_annual_report", "report_tables_order", "summary_report",
+           "format_in"]
 
 LANGS = ("th", "en")
-#: the national target: level 4 by พ.ศ. 2570 (2027)
-TARGET_LEVEL = 4
-TARGET_YEAR = 2027
 STRINGS_PATH = Path(__file__).resolve().parent / "templates" / "report-strings.yaml"
 
 
@@ -124,8 +64,8 @@ def _num(v) -> float:
         return math.nan
 
 
-def _fmt(v, unit: str, t: dict) -> str:
-    """A value as people read it, in the report's language."""
+def format_in(v, unit: str, t: dict) -> str:
+    """A value as people read it, in the language of the report's words ``t``."""
     return format_value(_num(v), unit, t["_lang"], no_data=t["no_data"])
 
 
@@ -157,14 +97,8 @@ class AnnualReport:
     tables: dict[str, pd.DataFrame]
     figures: dict[str, object] = field(default_factory=dict)
     comparison: Comparison | None = None
-    _uris: dict[str, str] = field(default_factory=dict)
-
-    def figure_uris(self) -> dict[str, str]:
-        """Every figure as a PNG data URI (made once, then reused for the HTML and the PDF)."""
-        for k, f in self.figures.items():
-            if k not in self._uris:
-                self._uris[k] = _png_uri(f)
-        return self._uris
+    #: every figure as a PNG data URI, made once by the renderer and reused for the HTML and the PDF
+    figure_uris: dict[str, str] = field(default_factory=dict)
 
 
 def report_tables_order() -> list[str]:
@@ -208,10 +142,6 @@ def _layer_health(a: Assessment) -> pd.DataFrame:
                                        "conversion"])
 
 
-def _level_text(k: int, name_th: str, name_en: str, lang: str) -> str:
-    return name_th if lang == "th" else f"level {k} {name_en}"
-
-
 def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record] | None = None,
                         history_path: str | Path | None = None, atlas: bool = False,
                         figures: bool = True) -> AnnualReport:
@@ -228,14 +158,16 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
     rings = list(a.rings_m)
     nxt = None if _isnan(town.get("next_level")) else int(town["next_level"])
     town_lv = a.levels[a.levels["subject_kind"] == "town"].iloc[0]
+    target = a.edition.target
 
     # -- tables ------------------------------------------------------------------------------------------------
     summary = pd.DataFrame([{
         "town_id": str(town["town_id"]), "name": town["name"], "name_en": town.get("name_en", ""),
         "year": a.year, "year_be": a.year_be, "level": lvl, "level_name_en": town["level_name_en"],
         "level_name_th": town["level_name_th"], "next_level": nxt, "reach_next": town_lv["reach_next"],
-        "needed_next": town_lv["needed_next"], "target_level": TARGET_LEVEL, "target_year": TARGET_YEAR,
-        "target_year_be": TARGET_YEAR + 543, "edition_id": a.edition.id, "edition_sha256": a.edition.sha256,
+        "needed_next": town_lv["needed_next"], "target_level": target.level if target else None,
+        "target_year": target.year if target else None, "target_year_be": target.year_be if target else None,
+        "edition_id": a.edition.id, "edition_sha256": a.edition.sha256,
         "population": town.get("population"), "households": town.get("households"),
         "area_km2": round(float(town["area_km2"]), 4) if not _isnan(town.get("area_km2")) else None,
         "previous_year": prev.year if prev is not None else None,
@@ -315,7 +247,7 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
     es = cur.exposure_summary.set_index("ring_m")
     ring_1k = 1000 if 1000 in es.index else rings[0]
     paras = [t["summary_level"].format(town=town["name"] if lang == "th" else town.get("name_en") or town["name"],
-                                       level_name=_level_text(lvl, town["level_name_th"], town["level_name_en"], lang),
+                                       level_name=level_label(lvl, town["level_name_th"], town["level_name_en"], lang=lang),
                                        level=lvl, edition=a.edition.id)]
     if nxt is not None:
         core_fail = [x["indicator_id"] for x in ti if x["core"] and x["passes_next"] == "no"]
@@ -343,15 +275,14 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
                              "by_level": [int((sub["level"] == k).sum()) for k in range(1, 6)]})
     params = a.manifest.get("parameters", {})
     colors = level_colors(a.edition)
-    level_names = {int(x.level): (x.name_th if lang == "th" else f"{x.level} {x.name_en}") for x in a.edition.levels}
     context = {
         "lang": lang, "t": t, "town": town.to_dict(), "town_name": town["name"] if lang == "th" else
         (town.get("name_en") or town["name"]), "town_name_other": town.get("name_en") if lang == "th" else town["name"],
         "year": a.year, "year_be": a.year_be, "level": lvl, "next_level": nxt,
-        "level_name": _level_text(lvl, town["level_name_th"], town["level_name_en"], lang),
-        "target_level": TARGET_LEVEL, "target_year": TARGET_YEAR, "target_year_be": TARGET_YEAR + 543,
-        "target_gap": max(0, TARGET_LEVEL - lvl), "edition": a.edition, "colors": colors,
-        "level_names": level_names, "summary": paras, "level_counts": level_counts, "rings": rings,
+        "level_name": level_label(lvl, town["level_name_th"], town["level_name_en"], lang=lang),
+        "target": target, "target_note": (target.note_th if lang == "th" else target.note_en) if target else "",
+        "target_gap": max(0, target.level - lvl) if target else None, "edition": a.edition, "colors": colors,
+        "summary": paras, "level_counts": level_counts, "rings": rings,
         "version": a.manifest.get("version", ""), "params": params,
         "overrides": ", ".join(f"{k}={v}" for k, v in params.get("overrides", {}).items()),
         "history_path": str(history_path) if history_path else "", "previous": prev.year if prev else None,
@@ -373,13 +304,13 @@ def _needs_text(spec, level: int, t: dict) -> str:
 
 
 def _add_figures(rep: AnnualReport, a: Assessment, *, atlas: bool) -> None:
-    from . import figures as fg
+    from . import figures as fg  # matplotlib loads slowly: only the annual report needs it
 
     t, lang = rep.strings, rep.lang
     lh = rep.tables["level_history"]
     rep.figures["level-map"] = fg.level_map_figure(a, t, lang)
     rep.figures["buffer-map"] = fg.buffer_map_figure(a, t, lang)
-    rep.figures["level-per-year"] = fg.level_chart(lh, t, target_level=TARGET_LEVEL, target_year=TARGET_YEAR)
+    rep.figures["level-per-year"] = fg.level_chart(lh, t, target=a.edition.target)
     rep.figures["indicator-trends"] = fg.trends_chart(_trend_panels(rep.tables["indicator_trends"]), t, lang)
     if atlas:
         for fid in a.facilities.index:
@@ -409,52 +340,35 @@ def _atlas_pages(a: Assessment, t: dict, rep: AnnualReport) -> list[dict]:
     return pages
 
 
-def _png_uri(fig, dpi: int = 200) -> str:
-    """The figure as a PNG data URI (maps carry thousands of paths: PNG lays out far faster than SVG in PDF)."""
-    import io
-
-    from .figures import save_png
-
-    buf = io.BytesIO()
-    save_png(fig, buf, dpi=dpi)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
-def _json_for_script(obj) -> Markup:
-    """JSON that is safe inside <script>: '<', '>' and '&' escaped as unicode escapes."""
-    s = json.dumps(obj, ensure_ascii=False, indent=1, sort_keys=True)
-    s = s.replace("&", "\\u0026").replace("<", "\\u003c").replace(">", "\\u003e")
-    return Markup(s)
-
-
-def _display_records(df: pd.DataFrame) -> list[dict]:
-    """Rows for the template: missing values as None, whole floats (levels read back as 2.0) as ints."""
-    out = []
-    for row in df.to_dict("records"):
-        clean = {}
-        for k, v in row.items():
-            if _isnan(v):
-                v = None
-            elif isinstance(v, float) and v.is_integer() and (k.startswith("level") or k.endswith("_level")):
-                v = int(v)
-            clean[k] = v
-        out.append(clean)
-    return out
+def summary_report(a: Assessment) -> dict[str, Any]:
+    """What ``report.html`` of ``ecotown assess`` shows: the template context (values are escaped on rendering)."""
+    fac, com = _records(a)
+    town = a.town.to_dict()
+    lvl = int(town["level"])
+    manifest = dict(a.manifest)
+    manifest["inputs"] = [{**i, "source_name": Path(i["source"]).name} for i in manifest.get("inputs", [])]
+    target = a.edition.target
+    return dict(
+        town=town, town_level=lvl, next_level=min(lvl + 1, 5), year=a.year, year_be=a.year_be,
+        edition=a.edition, manifest=manifest, colors=level_colors(a.edition),
+        dimensions=a.dimensions.to_dict("records"),
+        town_indicators=explain_table(a, str(town["town_id"])).to_dict("records"),
+        facilities=fac, communities=com, green_ring_m=a.green_ring_m,
+        rings=", ".join(f"{d:,}" for d in a.rings_m), target=target,
+        target_gap=max(0, target.level - lvl) if target else None,
+    )
 
 
-def render_annual_html(rep: AnnualReport, *, manifest: dict | None = None, for_pdf: bool = False) -> str:
-    """The annual report as one self-contained HTML file (figures inlined as SVG); values escaped."""
-    t = rep.strings
-    tb = rep.tables
-    figs = rep.figure_uris()
-
-    def fmt(v, unit: str = "") -> str:
-        return _fmt(v, unit, t)
-
-    try:
-        tpl = _ENV.get_template("annual_report.html.j2")
-        return tpl.render(**rep.context, tables={k: _display_records(v) for k, v in tb.items()}, figs=figs,
-                          fmt=fmt, for_pdf=for_pdf, manifest_json=_json_for_script(manifest or {}),
-                          dims=tb["dimensions"].to_dict("records"))
-    except jinja2.TemplateError as e:
-        raise TemplateError(f"the annual report template failed: {e}") from None
+def _records(a: Assessment) -> tuple[list[dict], list[dict]]:
+    g = a.green_ring_m
+    fac = [{"id": i, "name": r["name"], "kind": r["kind"], "category": r.get("category", ""),
+            "level": int(r["level"]), "level_name_en": r["level_name_en"],
+            "pop500": r.get("pop_within_500"), "pop1000": r.get("pop_within_1000"),
+            "vill1000": r.get("villages_within_1000"), "green": r.get(f"green_share_within_{g}")}
+           for i, r in a.facilities.iterrows()]
+    com = [{"id": i, "name": r["name"], "population": r.get("population"), "f500": r.get("fac_within_500"),
+            "f1000": r.get("fac_within_1000"), "nearest_id": r.get("nearest_facility_id") or "-",
+            "nearest_m": r.get("nearest_facility_m"), "level": int(r["level"]),
+            "level_name_en": r["level_name_en"]}
+           for i, r in a.communities.iterrows()]
+    return fac, com

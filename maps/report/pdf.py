@@ -15,13 +15,9 @@ from pathlib import Path
 
 from layers.atomic import atomic_path
 
-from .errors import MapsError
+from ..errors import MapsError, PdfError
 
-__all__ = ["write_pdf", "PdfError", "thai_font_available"]
-
-
-class PdfError(MapsError):
-    """The PDF cannot be made (WeasyPrint or its system libraries missing, or layout failed)."""
+__all__ = ["write_pdf", "thai_font_available"]
 
 
 def thai_font_available() -> bool:

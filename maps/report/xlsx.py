@@ -16,7 +16,7 @@ import pandas as pd
 
 from layers.atomic import atomic_write_bytes
 
-from .errors import MapsError
+from ..errors import MapsError
 
 __all__ = ["write_xlsx", "sheet_name"]
 

@@ -12,15 +12,14 @@ import pandas as pd
 from criteria import Assessment
 from criteria import format_value as fmt_value  # one formatting for every output
 
+from ..style import level_colors, level_label, load_styles
+from .basemap import basemap_payload
+from .features import WGS84, lonlat, point_ll, round_geojson, search_key, text
 from .offline import escape_text as esc
 from .plugins import RawHtml
-from .style import level_colors, load_styles
 
 __all__ = ["WGS84", "fmt_value", "title_box", "legend_box", "to_wgs84", "engine_base_map", "context_groups",
            "engine_payload"]
-
-WGS84 = "EPSG:4326"
-
 
 def to_wgs84(gdf: gpd.GeoDataFrame, tolerance_m: float = 0.0) -> gpd.GeoDataFrame:
     """``gdf`` (in metres) in longitude/latitude for Leaflet, optionally simplified first."""
@@ -42,7 +41,7 @@ def title_box(a: Assessment, heading: str) -> RawHtml:
         f'<div style="font-weight:bold">{esc(heading)}</div>'
         f"<div>{esc(t.get('name', ''))} ({esc(t.get('name_en', ''))}) - พ.ศ. {a.year_be} / {a.year}</div>"
         f'<div>Town level / ระดับเมือง: <span class="ecotown-lvl" style="background:{esc(colors[lvl])}">'
-        f"{lvl} {esc(t.get('level_name_en', ''))}</span> {esc(t.get('level_name_th', ''))}</div>"
+        f"{lvl}</span> {esc(level_label(lvl, t.get('level_name_th'), t.get('level_name_en'), lang='both'))}</div>"
         f'<div style="font-size:11px;color:#555">{esc(a.edition.title_en)} [{esc(a.edition.id)}]</div>'
         "</div>")
     return RawHtml(html)
@@ -97,8 +96,6 @@ def context_groups(a: Assessment, sty: Any, *, decimals: int, tolerance_m: float
                    roles: Iterable[str] = ("landuse", "green", "receptors"), boundary_fill: str | None = None
                    ) -> list[dict[str, Any]]:
     """Engine groups for the town boundary and context layers (receptors as points)."""
-    from .features import lonlat, point_ll, round_geojson, search_key, text
-
     st = load_styles()
     groups: list[dict[str, Any]] = []
     if "boundary" in a.context and len(a.context["boundary"]):
@@ -141,9 +138,6 @@ def context_groups(a: Assessment, sty: Any, *, decimals: int, tolerance_m: float
 def engine_payload(a: Assessment, bounds: list[list[float]], *, decimals: int, tolerance_m: float
                    ) -> dict[str, Any]:
     """The parts of the payload every map has: bounds, drawn base map, minimap outline, tiles, controls."""
-    from .basemap import basemap_payload
-    from .features import lonlat, round_geojson
-
     st = load_styles()
     mini = []
     if "boundary" in a.context and len(a.context["boundary"]):

@@ -18,9 +18,11 @@ import numpy as np
 
 from criteria import Assessment
 
-from .errors import MapsError
+from layers import load_catalog
+
+from ..errors import MapsError
+from ..style import load_styles
 from .features import lonlat, round_geojson
-from .style import load_styles
 
 __all__ = ["basemap_payload", "landcover_png", "landcover_classes"]
 
@@ -30,8 +32,6 @@ def landcover_classes(a: Assessment) -> dict[int, dict[str, Any]]:
     path = (a.manifest.get("catalog") or {}).get("path")
     if not path or not Path(path).is_file():
         return {}
-    from layers import load_catalog
-
     try:
         spec = load_catalog(path).one("landcover", required=False)
     except Exception:  # a catalog that no longer reads: draw no land cover rather than fail the map

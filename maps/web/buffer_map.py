@@ -22,11 +22,11 @@ import pandas as pd
 
 from criteria import Assessment
 
+from ..style import load_styles
 from .base import context_groups, engine_base_map, engine_payload, fmt_value, legend_box, title_box
 from .features import StyleTable, encode, lonlat, num_column, round_geojson, str_column, style_column, subject_columns
 from .plugins import attach_engine, engine_data, payload_bytes
 from .simplify import Plan, make_plan
-from .style import load_styles
 
 __all__ = ["buffer_map", "buffer_plan", "exposure_class", "exposure_colors"]
 

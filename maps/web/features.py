@@ -14,10 +14,12 @@ import numpy as np
 import pandas as pd
 
 from criteria import Assessment, needs_text
+from criteria import format_value as fmt_value  # one formatting for every output
 
-from .base import WGS84, fmt_value
+__all__ = ["WGS84", "StyleTable", "round_geojson", "point_ll", "indicator_tables", "text", "search_key", "lonlat"]
 
-__all__ = ["StyleTable", "round_geojson", "point_ll", "indicator_tables", "text", "search_key", "lonlat"]
+
+WGS84 = "EPSG:4326"
 
 
 class StyleTable:

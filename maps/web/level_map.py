@@ -17,12 +17,12 @@ import pandas as pd
 
 from criteria import Assessment
 
+from ..style import level_colors, level_label, load_styles
 from .base import context_groups, engine_base_map, engine_payload, legend_box, title_box
 from .features import (StyleTable, encode, indicator_columns, num_column, radius_by, str_column, style_column,
                        subject_columns)
 from .plugins import attach_engine, engine_data, payload_bytes
 from .simplify import Plan, make_plan
-from .style import level_colors, load_styles
 
 __all__ = ["level_map", "level_plan"]
 
@@ -37,10 +37,8 @@ def level_plan(a: Assessment) -> Plan:
 def _subject_fields(df: pd.DataFrame, colors: dict[int, str]) -> dict[str, list[Any]]:
     """Fields every assessed subject has: name, level, level badge and colour, gap to the next level."""
     lvl = pd.to_numeric(df["level"]).astype(int)
-    ls = lvl.astype(str)
-    badge = ("Level " + ls + " " + df["level_name_en"].fillna("").astype(str) + " / ระดับ " + ls + " "
-             + df["level_name_th"].fillna("").astype(str))
-    return {"name": encode(str_column(df["name"])), "lvl": lvl.tolist(), "badge": encode(badge.tolist()),
+    badge = [level_label(k, th, en, lang="both") for k, th, en in zip(lvl, df["level_name_th"], df["level_name_en"])]
+    return {"name": encode(str_column(df["name"])), "lvl": lvl.tolist(), "badge": encode(badge),
             "color": encode(lvl.map(colors).tolist()), "gap": encode(str_column(df["gap_text"]))}
 
 

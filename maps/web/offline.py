@@ -38,7 +38,7 @@ from typing import Any
 import yaml
 
 from layers.atomic import atomic_write_text
-from maps.errors import MapsError, TemplateError
+from ..errors import MapsError, TemplateError
 
 __all__ = ["write_map", "render_map", "escape_text", "safe_json", "ASSETS_DIR"]
 

@@ -10,6 +10,7 @@ network whether or not the map is written offline.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ import folium
 from branca.element import Element, MacroElement
 from jinja2 import Template
 
-from .errors import TemplateError
+from ..errors import TemplateError
 from .offline import ASSETS_DIR, safe_json
 
 __all__ = ["attach_engine", "engine_data", "ENGINE_JS", "ENGINE_CSS", "payload_bytes", "RawHtml"]
@@ -117,8 +118,6 @@ def engine_data(payload: dict[str, Any]) -> str:
 
 def attach_engine(m: folium.Map, payload: dict[str, Any] | str) -> None:
     """Add the engine, its stylesheet and ``payload`` (or its :func:`engine_data` JSON) to folium map ``m``."""
-    import re
-
     data = payload if isinstance(payload, str) else engine_data(payload)
     js = re.sub(r"</(script)", r"<\\/\1", _read(ENGINE_JS), flags=re.IGNORECASE)
     root = m.get_root()

@@ -17,8 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import MapsError
-from .style import load_styles
+from ..errors import MapsError
+from ..style import load_styles
 
 __all__ = ["Plan", "make_plan"]
 

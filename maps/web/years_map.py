@@ -13,7 +13,7 @@ Both are turned into one internal form (:class:`YearData`) first.
 
 from __future__ import annotations
 
-import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,16 +24,17 @@ import folium
 import geopandas as gpd
 import pandas as pd
 
-from criteria import Assessment
+from criteria import Assessment, load_edition
+from layers import sha256_file
 
+from ..errors import MapsError
+from ..history import Record
+from ..style import level_colors, level_label, load_styles
 from .base import context_groups, engine_base_map, engine_payload, legend_box
-from .errors import MapsError
 from .features import StyleTable, lonlat, point_ll, radius_by, round_geojson, search_key, text
-from .history import Record
 from .offline import escape_text as esc
 from .plugins import RawHtml, attach_engine
 from .simplify import make_plan
-from .style import level_colors, load_styles
 
 __all__ = ["years_map", "years_map_from_records", "YearData", "year_data_of_assessment", "year_data_of_record"]
 
@@ -62,13 +63,6 @@ class YearData:
     notes: list[str] = field(default_factory=list)
 
 
-def level_th(level: int, name_th: str) -> str:
-    """The Thai text of a level: the edition's name when it already says which level ("ระดับที่ 3 ..."),
-    else "ระดับ 3" followed by the name."""
-    name_th = name_th.strip()
-    return name_th if name_th.startswith("ระดับ") else f"ระดับ {level} {name_th}".strip()
-
-
 def year_data_of_assessment(a: Assessment) -> YearData:
     return YearData(year=int(a.year), town=a.town, edition=a.edition,
                     edition_label=f"{a.edition.title_en} [{a.edition.id}]", facilities=a.facilities,
@@ -77,8 +71,6 @@ def year_data_of_assessment(a: Assessment) -> YearData:
 
 def _edition_of(rec: Record) -> Any:
     """The criteria edition the record was scored with, when it still loads with the same file hash; else None."""
-    from criteria.edition import load_edition
-
     try:
         ed = load_edition(rec.edition_id)
     except Exception:  # an edition that is gone or no longer reads: colours come from the styles file
@@ -87,18 +79,8 @@ def _edition_of(rec: Record) -> Any:
     return ed if not want or getattr(ed, "sha256", want) == want else None
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _record_context(rec: Record) -> tuple[dict[str, gpd.GeoDataFrame], list[str]]:
     """Boundary, water and roads re-read from the record's input files when they are unchanged (geometry only)."""
-    import json
-
     try:
         inputs = json.loads(rec.run.get("manifest") or "{}").get("inputs") or []
     except (TypeError, ValueError):
@@ -111,7 +93,7 @@ def _record_context(rec: Record) -> tuple[dict[str, gpd.GeoDataFrame], list[str]
                 continue
             src = Path(inp["source"])
             try:
-                if not src.is_file() or (inp.get("sha256") and _sha256(src) != inp["sha256"]):
+                if not src.is_file() or (inp.get("sha256") and sha256_file(src) != inp["sha256"]):
                     missing.append(role)
                     continue
                 g = gpd.read_file(src, layer=inp.get("layer_in_file"), columns=[])
@@ -168,8 +150,7 @@ def year_data_of_record(rec: Record, *, with_context: bool = True) -> YearData:
 def _level_text(r: pd.Series | None) -> str:
     if r is None:
         return "not assessed / ไม่ได้ประเมิน"
-    lvl = int(r["level"])
-    return f"{lvl} {text(r.get('level_name_en'))} / {text(r.get('level_name_th'))}"
+    return level_label(int(r["level"]), r.get("level_name_th"), r.get("level_name_en"), lang="both")
 
 
 def _legend_levels(data: list[YearData]) -> list[tuple[int, str, str]]:
@@ -259,8 +240,8 @@ def _build(data: list[YearData]) -> folium.Map:
         lvl = int(t["level"])
         year_info.append({"year": d.year, "label": f"{d.year} (พ.ศ. {d.year + 543})",
                           "town_color": colors.get(lvl, st["no_level"]),
-                          "town": f"{text(t.get('name'))}: level {lvl} {text(t.get('level_name_en'))} / "
-                                  f"{level_th(lvl, text(t.get('level_name_th')))}"})
+                          "town": f"{text(t.get('name'))}: "
+                                  + level_label(lvl, t.get("level_name_th"), t.get("level_name_en"), lang="both")})
     notes = list(plan.notes) + [n for d in data for n in d.notes]
     payload = {"kind": "years", "groups": groups, "styles": sty.styles, "tables": {}, "notes": notes,
                "years": year_info, "level_colors": {str(k): v for k, v in colors.items()},
@@ -269,7 +250,8 @@ def _build(data: list[YearData]) -> folium.Map:
     attach_engine(m, payload)
     root = m.get_root().html
     root.add_child(_title(latest, years))
-    entries = [("square", colors.get(k, st["no_level"]), f"{k} {en} / {th}") for k, en, th in _legend_levels(data)]
+    entries = [("square", colors.get(k, st["no_level"]), level_label(k, th, en, lang="both"))
+               for k, en, th in _legend_levels(data)]
     entries.append(("square", st["no_level"], "not assessed that year / ไม่ได้ประเมินในปีนั้น"))
     root.add_child(legend_box("Level in the year on the slider / ระดับในปีที่เลือก", entries))
     m.ecotown_simplified = plan.as_dict()
