@@ -52,18 +52,20 @@ def _name(v: Any) -> str:
     return "" if v is None or v != v else str(v).strip()  # v != v: NaN, a level name missing from a table
 
 
-def level_label(level: int, name_th: Any = "", name_en: Any = "", *, lang: str = "th") -> str:
-    """How every output names a level (maps, report, KML, QGIS legends of the edition's names, the CLI).
+def level_label(level: int, name_th: Any = "", name_en: Any = "", *, lang: str = "th", head: bool = False) -> str:
+    """How every output names a level (maps, report, KML, figures, the CLI).
 
     ``lang='th'``: the Thai name, which the edition writes with its level ("ระดับที่ 3 ..."); "ระดับ 3 <name>"
-    when the name does not say it. ``'en'``: "level 3 Efficiency". ``'both'``: "Level 3 Efficiency / ระดับที่ 3 ...".
+    when the name does not say it. ``'en'``: "level 3 Efficiency". ``'both'``: "level 3 Efficiency / ระดับที่ 3 ...".
+    ``head``: the label starts a line or a badge ("Level 3 ...").
     """
     th, en = _name(name_th), _name(name_en)
     th = th if th.startswith("ระดับ") else f"ระดับ {int(level)} {th}".strip()
+    word = "Level" if head else "level"
     if lang == "th":
         return th
     if lang == "en":
-        return f"level {int(level)} {en}".strip()
+        return f"{word} {int(level)} {en}".strip()
     if lang == "both":
-        return f"Level {int(level)} {en}".strip() + f" / {th}"
+        return f"{word} {int(level)} {en}".strip() + f" / {th}"
     raise ValueError(f"level_label: lang must be 'th', 'en' or 'both', not {lang!r}")

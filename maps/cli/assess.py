@@ -101,7 +101,7 @@ def assess(
     verdict = "" if target is None else (
         f" - {'meets' if lvl >= target.level else 'does not yet meet'} the level-{target.level} target for "
         f"พ.ศ. {target.year_be} ({target.year})")
-    name = level_label(lvl, a.town["level_name_th"], a.town["level_name_en"], lang="both")
+    name = level_label(lvl, a.town["level_name_th"], a.town["level_name_en"], lang="both", head=True)
     console.print(f"Town level: [bold]{escape(name)}[/]{verdict}.")
     if a.town.get("gap_text"):
         console.print(a.town["gap_text"], markup=False)

@@ -137,7 +137,7 @@ def _style(doc: ET.Element, sid: str, *, icon: str | None = None, icon_color: st
 def _level_label(r: pd.Series) -> str:
     if pd.isna(r.get("level")):
         return "no level / ไม่มีระดับ"
-    return level_label(int(r["level"]), r.get("level_name_th"), r.get("level_name_en"), lang="both")
+    return level_label(int(r["level"]), r.get("level_name_th"), r.get("level_name_en"), lang="both", head=True)
 
 
 def _style_level(r: pd.Series) -> str:

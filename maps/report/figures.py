@@ -147,7 +147,7 @@ def level_map_figure(a: Assessment, t: dict, lang: str) -> Figure:
         colors = level_colors(a.edition)
         names = {int(lv.level): (lv.name_th, lv.name_en) for lv in a.edition.levels}
         handles = [Patch(facecolor=colors[k], edgecolor="#333333", label=level_label(k, *names.get(k, ("", "")),
-                                                                                      lang=lang))
+                                                                                      lang=lang, head=True))
                    for k in sorted(colors)]
         handles += [Line2D([], [], marker="s", ls="", mfc="white", mec="#1f1f1f", label=t["factory"]),
                     Line2D([], [], marker="o", ls="", mfc="white", mec="#333333", label=t["village"]),

@@ -41,7 +41,7 @@ def title_box(a: Assessment, heading: str) -> RawHtml:
         f'<div style="font-weight:bold">{esc(heading)}</div>'
         f"<div>{esc(t.get('name', ''))} ({esc(t.get('name_en', ''))}) - พ.ศ. {a.year_be} / {a.year}</div>"
         f'<div>Town level / ระดับเมือง: <span class="ecotown-lvl" style="background:{esc(colors[lvl])}">'
-        f"{lvl}</span> {esc(level_label(lvl, t.get('level_name_th'), t.get('level_name_en'), lang='both'))}</div>"
+        f"{lvl}</span> {esc(level_label(lvl, t.get('level_name_th'), t.get('level_name_en'), lang='both', head=True))}</div>"
         f'<div style="font-size:11px;color:#555">{esc(a.edition.title_en)} [{esc(a.edition.id)}]</div>'
         "</div>")
     return RawHtml(html)

@@ -37,7 +37,7 @@ def level_plan(a: Assessment) -> Plan:
 def _subject_fields(df: pd.DataFrame, colors: dict[int, str]) -> dict[str, list[Any]]:
     """Fields every assessed subject has: name, level, level badge and colour, gap to the next level."""
     lvl = pd.to_numeric(df["level"]).astype(int)
-    badge = [level_label(k, th, en, lang="both") for k, th, en in zip(lvl, df["level_name_th"], df["level_name_en"])]
+    badge = [level_label(k, th, en, lang="both", head=True) for k, th, en in zip(lvl, df["level_name_th"], df["level_name_en"])]
     return {"name": encode(str_column(df["name"])), "lvl": lvl.tolist(), "badge": encode(badge),
             "color": encode(lvl.map(colors).tolist()), "gap": encode(str_column(df["gap_text"]))}
 

@@ -150,7 +150,7 @@ def year_data_of_record(rec: Record, *, with_context: bool = True) -> YearData:
 def _level_text(r: pd.Series | None) -> str:
     if r is None:
         return "not assessed / ไม่ได้ประเมิน"
-    return level_label(int(r["level"]), r.get("level_name_th"), r.get("level_name_en"), lang="both")
+    return level_label(int(r["level"]), r.get("level_name_th"), r.get("level_name_en"), lang="both", head=True)
 
 
 def _legend_levels(data: list[YearData]) -> list[tuple[int, str, str]]:
@@ -250,7 +250,7 @@ def _build(data: list[YearData]) -> folium.Map:
     attach_engine(m, payload)
     root = m.get_root().html
     root.add_child(_title(latest, years))
-    entries = [("square", colors.get(k, st["no_level"]), level_label(k, th, en, lang="both"))
+    entries = [("square", colors.get(k, st["no_level"]), level_label(k, th, en, lang="both", head=True))
                for k, en, th in _legend_levels(data)]
     entries.append(("square", st["no_level"], "not assessed that year / ไม่ได้ประเมินในปีนั้น"))
     root.add_child(legend_box("Level in the year on the slider / ระดับในปีที่เลือก", entries))
