@@ -3,14 +3,14 @@
 Field inspectors open the maps on laptops with poor or no internet, so with
 ``offline=True`` every ``<script src="http...">`` and ``<link rel="stylesheet"
 href="http...">`` that folium emits is replaced by the inlined text of a vendored
-copy in ``maps/assets/`` (or dropped when the map does not use it). Which URL maps
-to which file is data, in ``maps/assets/assets.yaml``, not code. A URL the map
+copy in ``maps/web/assets/`` (or dropped when the map does not use it). Which URL maps
+to which file is data, in ``maps/web/assets/assets.yaml``, not code. A URL the map
 needs and that has no local copy raises :class:`~maps.errors.MapsError` naming it,
 so a map that needs the internet is never written silently.
 
 Tiles are offered, off by default. The ecotown maps (level, buffer, years) show a
 base map drawn from the study area's own layers (land-cover picture, water, roads;
-see ``maps/basemap.py``), inlined like everything else; OpenStreetMap tiles are listed
+see ``maps/web/basemap.py``), inlined like everything else; OpenStreetMap tiles are listed
 in the layer control but not shown, so an offline map makes no request at all until
 someone ticks the tiles (with no network they then simply fail to load). Tile URLs are
 not scripts or stylesheets, so this module leaves them as they are: a plain folium map

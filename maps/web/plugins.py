@@ -3,7 +3,7 @@
 folium gives the page, the Leaflet map object and the title/legend boxes; everything else (subjects, rings,
 context, the drawn offline base map, search, measure, minimap, year slider, facility-to-village lines) is built
 by the engine from one JSON payload in a ``<script type="application/json">`` element. The payload is written
-with :func:`maps.offline.safe_json` (``<``, ``>`` and ``&`` escaped), so no value can end the element, and the
+with :func:`maps.web.offline.safe_json` (``<``, ``>`` and ``&`` escaped), so no value can end the element, and the
 engine puts values into the page only as text. The engine is our own code and always inlined: it needs no
 network whether or not the map is written offline.
 """
