@@ -11,23 +11,21 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-import matplotlib
+import matplotlib.pyplot as plt
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
-matplotlib.use("Agg")
+import geopandas as gpd
+import pandas as pd
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib import font_manager  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
-from matplotlib.patches import Patch  # noqa: E402
+from criteria import Assessment
+from criteria.edition import Target
 
-import geopandas as gpd  # noqa: E402
-import pandas as pd  # noqa: E402
+from ..style import level_colors, level_label, load_styles
 
-from criteria import Assessment  # noqa: E402
-from criteria.edition import Target  # noqa: E402
-
-from ..style import level_colors, level_label, load_styles  # noqa: E402
+plt.switch_backend("Agg")  # files only, never a window
 
 __all__ = ["thai_fonts", "level_map_figure", "buffer_map_figure", "level_chart", "trends_chart",
            "facility_figure", "save_png"]
