@@ -348,15 +348,16 @@ def summary_report(a: Assessment) -> dict[str, Any]:
     manifest = dict(a.manifest)
     manifest["inputs"] = [{**i, "source_name": Path(i["source"]).name} for i in manifest.get("inputs", [])]
     target = a.edition.target
-    return dict(
-        town=town, town_level=lvl, next_level=min(lvl + 1, 5), year=a.year, year_be=a.year_be,
-        edition=a.edition, manifest=manifest, colors=level_colors(a.edition),
-        dimensions=a.dimensions.to_dict("records"),
-        town_indicators=explain_table(a, str(town["town_id"])).to_dict("records"),
-        facilities=fac, communities=com, green_ring_m=a.green_ring_m,
-        rings=", ".join(f"{d:,}" for d in a.rings_m), target=target,
-        target_gap=max(0, target.level - lvl) if target else None,
-    )
+    return {
+        "town": town, "town_level": lvl, "next_level": min(lvl + 1, 5), "year": a.year, "year_be": a.year_be,
+        "edition": a.edition, "manifest": manifest, "colors": level_colors(a.edition),
+        "dimensions": a.dimensions.to_dict("records"),
+        "town_indicators": explain_table(a, str(town["town_id"])).to_dict("records"),
+        "facilities": fac, "communities": com, "green_ring_m": a.green_ring_m,
+        "rings": ", ".join(f"{d:,}" for d in a.rings_m), "target": target,
+        "target_gap": max(0, target.level - lvl) if target else None,
+    }
+
 
 
 def _records(a: Assessment) -> tuple[list[dict], list[dict]]:
