@@ -17,7 +17,7 @@ from layers import Catalog, load_catalog, load_roles
 
 from .analysis import Exposure, Green, Inputs, green_shares, industrial_zone_share, measure_exposure, ring_bands
 from .assessment import Assessment
-from .edition import Edition, load_edition
+from .edition import Edition, load_edition, with_target
 from .evidence import load_evidence
 from .missing import data_gaps
 from .provenance import build_manifest, layer_inputs, software_version
@@ -129,7 +129,7 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
     """
     say = progress or (lambda _msg: None)
     cat = catalog if isinstance(catalog, Catalog) else load_catalog(catalog)
-    ed = load_edition(edition or DEFAULT_EDITION)
+    ed = with_target(load_edition(edition or DEFAULT_EDITION), cat.target)  # the catalog's target wins
     rings = run_rings(cat, ed, ring_scale)
     say("Reading layers")
     inputs = read_inputs(cat, year)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import difflib
 import math
 import os
+import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from .aggregates import AGGREGATORS
 from .errors import EditionError, EditionFormatWarning
 from .measures import GREEN_MEASURE, IMPLIED_RING_M, known_column, measure_problem, ring_column, split_column
 
-__all__ = ["Edition", "Indicator", "Level", "EditionProblem", "load_edition", "list_editions",
+__all__ = ["Edition", "Indicator", "Level", "Target", "with_target", "EditionProblem", "load_edition", "list_editions",
            "validate_edition_file", "editions_dirs", "SUBJECT_KINDS"]
 
 SUBJECT_KINDS = ("town", "factory", "mine", "community")
@@ -146,6 +147,7 @@ class Edition:
     weights_sum: float | None = None
     prerequisites: dict[int, list[str]] = field(default_factory=dict)
     green_industry_levels: dict[int, dict[str, str]] = field(default_factory=dict)
+    target: Target | None = None
 
     def prerequisite_levels(self, ind: Indicator) -> set[int]:
         """The levels (2-5) that ``ind`` is a prerequisite of."""
@@ -193,6 +195,64 @@ class EditionProblem:
         where = f"{self.path}" + (f", line {self.line}" if self.line else "")
         fld = f", field '{self.field}'" if self.field else ""
         return f"{where}{fld}: {self.message}"
+
+
+# --------------------------------------------------------------------------- the target level and year
+
+
+@dataclass(frozen=True)
+class Target:
+    """The level towns aim at and the Gregorian year to reach it by (``target:`` of the edition file, which the
+    catalog may override), e.g. the national target: level 4 by พ.ศ. 2570 (2027)."""
+
+    level: int
+    year: int
+    note_th: str = ""
+    note_en: str = ""
+
+    @property
+    def year_be(self) -> int:
+        return self.year + 543
+
+
+def _target_problems(raw: Any, path: str) -> list[EditionProblem]:
+    """What is wrong with the edition's ``target:`` (it may be left out)."""
+    if not isinstance(raw, dict) or raw.get("target") is None:
+        return []
+    t = raw["target"]
+    line = getattr(t, "line", None) or getattr(raw, "line", None)
+    if not isinstance(t, dict):
+        return [EditionProblem(path, line, "target", "must be a mapping like {level: 4, year: 2027}")]
+    probs = []
+    levels = {lv.get("level") for lv in raw.get("levels") or [] if isinstance(lv, dict)}
+    if not isinstance(t.get("level"), int) or isinstance(t.get("level"), bool) or t["level"] not in levels:
+        probs.append(EditionProblem(path, line, "target.level", f"must be one of the edition's levels "
+                                    f"{sorted(x for x in levels if isinstance(x, int))}, got {t.get('level')!r}"))
+    if not isinstance(t.get("year"), int) or isinstance(t.get("year"), bool) or not 1900 <= t["year"] <= 2200:
+        probs.append(EditionProblem(path, line, "target.year", f"must be a Gregorian year such as 2027 "
+                                    f"(พ.ศ. 2570 - 543), got {t.get('year')!r}"))
+    for k in set(t) - {"level", "year", "note_th", "note_en"}:
+        probs.append(EditionProblem(path, line, f"target.{k}", "unknown key (known: level, year, note_th, note_en)"))
+    return probs
+
+
+def _target(raw: dict) -> Target | None:
+    t = raw.get("target")
+    if t is None:
+        return None
+    return Target(level=int(t["level"]), year=int(t["year"]), note_th=str(t.get("note_th") or ""),
+                  note_en=str(t.get("note_en") or ""))
+
+
+def with_target(edition: Edition, target: dict[str, int] | None) -> Edition:
+    """``edition`` aiming at ``target`` (``{"level": 4, "year": 2027}``, a catalog's own target) instead of its
+    own; unchanged when ``target`` is None."""
+    if target is None:
+        return edition
+    if target["level"] not in {lv.level for lv in edition.levels}:
+        raise EditionError(f"the catalog's target level {target['level']} is not a level of the criteria edition "
+                           f"'{edition.id}' ({edition.path}): levels are {[lv.level for lv in edition.levels]}")
+    return replace(edition, target=Target(level=int(target["level"]), year=int(target["year"])))
 
 
 # --------------------------------------------------------------------------- YAML with line numbers
@@ -410,14 +470,14 @@ def validate_edition_file(path: str | Path) -> list[EditionProblem]:
         raw = _read_raw(p)
     except EditionError as e:
         return [EditionProblem(str(p), None, None, str(e))]
-    return _check(raw, str(p))
+    return _check(raw, str(p)) + _target_problems(raw, str(p))
 
 
 def load_edition(ref: str | Path) -> Edition:
     """Load an edition by id (e.g. ``eit-2022-modelled``) or by file path; raise EditionError if it is invalid."""
     p = _find(ref)
     raw = _read_raw(p)
-    probs = _check(raw, str(p))
+    probs = _check(raw, str(p)) + _target_problems(raw, str(p))
     if probs:
         raise EditionError(f"criteria edition {p} has {len(probs)} problem(s):\n  " +
                            "\n  ".join(str(x) for x in probs))
@@ -442,6 +502,7 @@ def load_edition(ref: str | Path) -> Edition:
         weights_sum=(raw.get("scoring") or {}).get("weights_sum"),
         prerequisites={int(k): list(v) for k, v in (raw.get("prerequisites") or {}).items()},
         green_industry_levels={int(k): dict(v) for k, v in (raw.get("green_industry_levels") or {}).items()},
+        target=_target(raw),
     )
 
 

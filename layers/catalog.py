@@ -91,6 +91,8 @@ class Catalog:
     rings: RingDistances
     evidence: dict[int, Path]
     layers: dict[str, LayerSpec]
+    #: the catalog's own target level and year ({"level": 4, "year": 2027}), overriding the criteria edition's
+    target: dict[str, int] | None = None
 
     @property
     def rings_m(self) -> tuple[int, ...]:
@@ -240,6 +242,22 @@ def _opt_str(v: Any) -> str | None:
     return None if v is None else str(v)
 
 
+def _parse_target(raw: Any, cat_path: Path) -> dict[str, int] | None:
+    """``target: {level: 4, year: 2027}`` of the catalog (None when absent); which levels exist is the
+    criteria edition's to check."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"level", "year"}:
+        raise CatalogError(f"{cat_path}: field 'target' must be a mapping with exactly 'level' and 'year', "
+                           f"e.g. target: {{level: 4, year: 2027}}; got {raw!r}")
+    for k, lo, hi in (("level", 1, 99), ("year", 1900, 2200)):
+        v = raw[k]
+        if not isinstance(v, int) or isinstance(v, bool) or not lo <= v <= hi:
+            raise CatalogError(f"{cat_path}: target.{k} must be a whole number from {lo} to {hi}"
+                               + (" (the Gregorian year: พ.ศ. - 543)" if k == "year" else "") + f", got {v!r}")
+    return {"level": int(raw["level"]), "year": int(raw["year"])}
+
+
 def load_catalog(path: str | Path | None = None) -> Catalog:
     """Read and check a catalog file (the bundled sample's when ``path`` is None).
 
@@ -283,4 +301,5 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         rings=rings,
         evidence=evidence,
         layers=layers,
+        target=_parse_target(data.get("target"), cat_path),
     )

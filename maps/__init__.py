@@ -1,4 +1,11 @@
-"""Maps: folium HTML level and buffer maps, the annual report, and writing every output of an assessment.
+"""Maps and other outputs of an assessment, by concern:
+
+* ``web/``: the HTML maps (level, buffer, year slider), offline and self-contained;
+* ``report/``: the summary report and the annual report (HTML, PDF, XLSX, figures);
+* ``history/``: the results history and the comparison of two years;
+* ``exports/``: tables (CSV, GeoPackage), the buffer tables, KML, QGIS styles and project;
+* ``publish/``: writing every output of a run, all or nothing;
+* ``cli/``: the ``ecotown`` command, one module per command.
 
 Public API::
 
@@ -7,13 +14,10 @@ Public API::
     publish(run_assessment(year=2026), "out/nong-pho-2026")
 """
 
-from .buffer_map import buffer_map
 from .errors import MapsError, TemplateError
-from .level_map import level_map
-from .offline import escape_text, render_map, write_map
-from .outputs import write_manifest, write_tables
-from .publish import OUTPUT_FILES, publish
+from .publish import OUTPUT_FILES, publish, publish_report, rerun_report, store_in_history
 from .report import render_report, write_report
+from .web import buffer_map, level_map, write_map
 
-__all__ = ["level_map", "buffer_map", "write_map", "render_map", "escape_text", "render_report", "write_report",
-           "write_tables", "write_manifest", "publish", "OUTPUT_FILES", "MapsError", "TemplateError"]
+__all__ = ["publish", "publish_report", "rerun_report", "store_in_history", "OUTPUT_FILES", "level_map",
+           "buffer_map", "write_map", "render_report", "write_report", "MapsError", "TemplateError"]

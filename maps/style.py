@@ -1,4 +1,5 @@
-"""Map styles read from ``styles.yaml`` beside this module."""
+"""What every output of the maps package shares: the styles of ``styles.yaml`` beside this module, the level
+colours, how a level is named, and reading a settings file."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import yaml
 
 from .errors import MapsError
 
-__all__ = ["load_styles", "load_yaml_settings", "STYLES_PATH", "level_colors"]
+__all__ = ["load_styles", "load_yaml_settings", "STYLES_PATH", "level_colors", "level_label"]
 
 STYLES_PATH = Path(__file__).resolve().parent / "styles.yaml"
 
@@ -45,3 +46,26 @@ def level_colors(edition: Any, styles: dict[str, Any] | None = None) -> dict[int
         if getattr(lv, "color", None):
             out[int(lv.level)] = lv.color
     return out
+
+
+def _name(v: Any) -> str:
+    return "" if v is None or v != v else str(v).strip()  # v != v: NaN, a level name missing from a table
+
+
+def level_label(level: int, name_th: Any = "", name_en: Any = "", *, lang: str = "th", head: bool = False) -> str:
+    """How every output names a level (maps, report, KML, figures, the CLI).
+
+    ``lang='th'``: the Thai name, which the edition writes with its level ("ระดับที่ 3 ..."); "ระดับ 3 <name>"
+    when the name does not say it. ``'en'``: "level 3 Efficiency". ``'both'``: "level 3 Efficiency / ระดับที่ 3 ...".
+    ``head``: the label starts a line or a badge ("Level 3 ...").
+    """
+    th, en = _name(name_th), _name(name_en)
+    th = th if th.startswith("ระดับ") else f"ระดับ {int(level)} {th}".strip()
+    word = "Level" if head else "level"
+    if lang == "th":
+        return th
+    if lang == "en":
+        return f"{word} {int(level)} {en}".strip()
+    if lang == "both":
+        return f"{word} {int(level)} {en}".strip() + f" / {th}"
+    raise ValueError(f"level_label: lang must be 'th', 'en' or 'both', not {lang!r}")

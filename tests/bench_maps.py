@@ -22,8 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from criteria import run_assessment  # noqa: E402
 from maps import write_map  # noqa: E402
-from maps.buffer_map import buffer_map  # noqa: E402
-from maps.level_map import level_map  # noqa: E402
+from maps.web import buffer_map  # noqa: E402
+from maps.web import level_map  # noqa: E402
 from tests.maps.synthetic import province_catalog  # noqa: E402
 
 PAINTED = """() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() =>

@@ -117,7 +117,7 @@ def test_buffer_reads_the_project_with_its_joined_population(office_project):
 
 
 def test_the_data_health_page_names_each_conversion(office_project):
-    from maps.report import _layer_health
+    from maps.report.model import _layer_health
     from criteria import run_assessment
 
     town, _ = office_project

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from criteria import DEFAULT_EDITION, load_edition, load_scenario, run_assessment, sensitivity
@@ -14,6 +15,7 @@ from criteria.errors import CriteriaError
 from criteria.evidence import parse_value
 
 from ..publish import publish, store_in_history
+from ..style import level_label
 from .errors import friendly_errors
 from .options import CatalogOpt, EditionOpt, MaybeYearOpt, QuietOpt, this_year
 from .progress import progress_printer
@@ -94,11 +96,13 @@ def assess(
     if a.scope is not None:
         more = " (left-out.csv)" if len(a.scope.left_out) or len(a.scope.facilities_outside) else ""
         console.print(f"Covered: {a.scope.summary()}{more}.", markup=False)
-    target = 4
     lvl = int(a.town["level"])
-    verdict = "meets" if lvl >= target else "does not yet meet"
-    console.print(f"Town level: [bold]{lvl} {a.town['level_name_en']} ({a.town['level_name_th']})[/] - "
-                  f"{verdict} the level-{target} target for พ.ศ. 2570 (2027).")
+    target = a.edition.target  # the edition's, or the catalog's own
+    verdict = "" if target is None else (
+        f" - {'meets' if lvl >= target.level else 'does not yet meet'} the level-{target.level} target for "
+        f"พ.ศ. {target.year_be} ({target.year})")
+    name = level_label(lvl, a.town["level_name_th"], a.town["level_name_en"], lang="both", head=True)
+    console.print(f"Town level: [bold]{escape(name)}[/]{verdict}.")
     if a.town.get("gap_text"):
         console.print(a.town["gap_text"], markup=False)
     if len(a.data_gaps):

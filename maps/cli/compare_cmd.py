@@ -14,8 +14,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from ..compare import _edition_warning, compare as compare_records
-from ..history import HISTORY_FILE, HistoryError, HistoryStore
+from ..history import HISTORY_FILE, HistoryError, HistoryStore, edition_warning
+from ..history import compare as compare_records
+from ..publish import publish_comparison
 from .errors import friendly_errors
 
 console = Console(highlight=False)
@@ -53,7 +54,7 @@ def compare(
     store = HistoryStore(history)
     records = [store.load(y, edition) for y in years]
     c = compare_records(records[0], records[-1])
-    warnings = [c.warning] + [_edition_warning(r.run, records[-1].run) for r in records[1:-1]]
+    warnings = [c.warning] + [edition_warning(r.run, records[-1].run) for r in records[1:-1]]
     for w in dict.fromkeys(w for w in warnings if w):
         console.print(f"[bold yellow]warning:[/] {escape(w)}", soft_wrap=True)
     console.print(f"{c.new['town_name']}: town level {c.old['level']} ({old}, {c.old['edition_id']}) → "
@@ -77,14 +78,6 @@ def compare(
         console.print(_table("Facilities added / closed", c.facility_changes,
                              ["facility_id", "kind", "name", "status"]))
     if out is not None:
-        from ..offline import write_map
-        from ..outputs import staged_output, write_csv
-        from ..years_map import years_map_from_records
-
-        m = years_map_from_records(records)  # built before anything is written: a failure leaves `out` as it was
-        with staged_output(out) as tmp:
-            for name, df in c.tables().items():
-                write_csv(df, tmp / f"compare-{old}-{new}-{name}.csv")
-            write_map(m, tmp / "years-map.html", offline=True)
+        publish_comparison(c, records, out)
         console.print(f"Wrote the changes as CSV and the year-slider map years-map.html "
                       f"({', '.join(str(y) for y in years)}) to {out.resolve()}")

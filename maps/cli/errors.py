@@ -11,40 +11,31 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from criteria.errors import CriteriaError
 from geo.errors import EcotownError, GeoError
 from layers import LayerError
+
+from ..errors import MapsError
 
 __all__ = ["EXIT_CODES", "exit_code_for", "friendly_errors", "err_console"]
 
 err_console = Console(stderr=True, highlight=False)
 
 
-def _criteria_error() -> type[Exception]:
-    from criteria.errors import CriteriaError
-
-    return CriteriaError
-
-
-def _maps_error() -> type[Exception]:
-    from maps.errors import MapsError
-
-    return MapsError
-
-
 #: exit codes, most specific class first: 1 any ecotown error, 2 usage (click), 3 layers, 4 criteria,
 #: 5 spatial analysis, 6 maps and outputs
-EXIT_CODES: list[tuple[Callable[[], type[Exception]], int]] = [
-    (lambda: LayerError, 3),
-    (_criteria_error, 4),
-    (lambda: GeoError, 5),
-    (_maps_error, 6),
-    (lambda: EcotownError, 1),
+EXIT_CODES: list[tuple[type[Exception], int]] = [
+    (LayerError, 3),
+    (CriteriaError, 4),
+    (GeoError, 5),
+    (MapsError, 6),
+    (EcotownError, 1),
 ]
 
 
 def exit_code_for(exc: BaseException) -> int:
     for cls, code in EXIT_CODES:
-        if isinstance(exc, cls()):
+        if isinstance(exc, cls):
             return code
     return 1
 

@@ -10,7 +10,7 @@ from rich.console import Console
 
 from criteria import run_assessment
 
-from ..kml import export_kml
+from ..exports import export_kml
 from .errors import friendly_errors
 from .options import CatalogOpt, EditionOpt, MaybeYearOpt, QuietOpt, this_year
 

@@ -22,6 +22,7 @@ from layers import (
 )
 
 from .errors import friendly_errors
+from .join_cmd import join as join_command
 from .options import CatalogOpt, QuietOpt
 
 app = typer.Typer(help="List, check, show, add and remove the layers of a catalog.", no_args_is_help=True)
@@ -238,6 +239,4 @@ def remove(
         console.print(f"  {note}", markup=False)
 
 
-from .join_cmd import join as _join  # noqa: E402  (its own module; registered here as `layers join`)
-
-app.command("join")(_join)
+app.command("join")(join_command)  # its own module; registered last so `layers --help` lists it last

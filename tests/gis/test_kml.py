@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from criteria import run_assessment
 from maps.cli.main import app
-from maps.kml import KML_NS, export_kml, kml_bytes, kml_color, kmz_bytes, write_kml
+from maps.exports.kml import KML_NS, export_kml, kml_bytes, kml_color, kmz_bytes, write_kml
 from maps.errors import MapsError
 from maps.style import level_colors
 from tests.conftest import X0, Y0

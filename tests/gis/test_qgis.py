@@ -22,8 +22,8 @@ from PIL import Image
 
 from criteria import run_assessment
 from maps.publish import publish
-from maps.outputs import write_tables
-from maps.qgis_styles import add_layer_styles, qgis_color
+from maps.exports import write_tables
+from maps.exports.qgis_styles import add_layer_styles, qgis_color
 from maps.style import level_colors
 
 HERE = Path(__file__).resolve().parent

@@ -24,13 +24,13 @@ from shapely.geometry import Point
 
 from criteria import run_assessment
 from layers.store import Transaction, write_store_layer
-from maps.outputs import write_buffer_tables
+from maps.exports import write_buffer_tables
 from maps.publish import publish
-from maps.qgis_project import PROJECT_FILE, project_xml
+from maps.exports.qgis_project import PROJECT_FILE, project_xml
 from maps.style import level_colors
 from tests.gis.test_qgis import ARTIFACTS, HERE, system_python_with_qgis
 
-PROJECT_YAML = Path(__file__).resolve().parents[2] / "maps" / "qgis" / "project.yaml"
+PROJECT_YAML = Path(__file__).resolve().parents[2] / "maps" / "exports" / "qgis" / "project.yaml"
 GPKG_APPLICATION_ID = int.from_bytes(b"GPKG", "big")
 PARTIAL = "may only be partially supported"
 
@@ -195,7 +195,7 @@ def test_print_layout_has_map_title_legend_scale_north_arrow_and_date(opened):
         x, y, w, h = (round(v * mm) for v in box)
         return {c for _, c in img.crop((x, y, x + w, y + h)).getcolors(maxcolors=1 << 20)}
 
-    from maps.qgis_project import BOXES
+    from maps.exports.qgis_project import BOXES
     level_rgb = {tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for c in level_colors(a.edition).values()}
     drawn_levels = {int(v) for v in a.communities["level"].dropna()}
     assert len(colours(BOXES["map"])) > 200                                  # a real map, not a blank

@@ -10,8 +10,8 @@ from pyproj import Geod
 
 from criteria import explain_table, run_assessment
 from maps import buffer_map, level_map, render_report, write_map, write_report
-from maps.features import indicator_tables
-from maps.simplify import make_plan
+from maps.web.features import indicator_tables
+from maps.web.simplify import make_plan
 from maps.style import load_styles
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"

@@ -15,7 +15,7 @@ import folium
 import pytest
 
 from maps.errors import MapsError, TemplateError
-from maps.offline import escape_text, render_map, safe_json, write_map
+from maps.web.offline import escape_text, render_map, safe_json, write_map
 from geo.errors import EcotownError
 
 HOSTILE = "<script>alert(1)</script>"
@@ -139,7 +139,7 @@ def test_marker_cluster_is_inlined(tmp_path):
 
 def test_map_data_is_neither_template_nor_a_need_for_libraries(tmp_path):
     """Data that looks like jQuery, Bootstrap or a Jinja expression stays data: no library, no error, no 49."""
-    from maps.plugins import RawHtml
+    from maps.web.plugins import RawHtml
 
     bait = "$(document) jQuery data-bs-toggle {{ 7*7 }} {% if 1 %}x{% endif %}"
     m = folium.Map(location=[15.4, 100.28], tiles=None)

@@ -9,11 +9,11 @@ import pytest
 
 from criteria import run_assessment
 from maps import write_map
-from maps.basemap import landcover_png
+from maps.web.basemap import landcover_png
 from maps.errors import MapsError
-from maps.level_map import level_map
+from maps.web import level_map
 from maps.style import level_colors
-from maps.years_map import years_map
+from maps.web import years_map
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from criteria import run_assessment
 from maps.cli.main import app
-from maps.compare import compare
+from maps.history import compare
 from maps.history import HistoryStore, record_of
 from layers.sample.generate import FACTORY_IDS, VILLAGE_IDS
 

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from maps.cli.main import app
 from maps.history import HistoryStore, record_of
 from maps.style import level_colors
-from maps.years_map import year_data_of_record
+from maps.web.years_map import year_data_of_record
 from layers.sample.generate import FACTORY_IDS
 
 from .conftest import CLOSED_ID
@@ -135,7 +135,7 @@ def test_record_without_its_input_files_falls_back_with_a_note(two_years):
 
 
 def test_thai_level_text_names_the_level_once():
-    from maps.years_map import level_th
+    from maps.style import level_label as level_th
 
     assert level_th(3, "ระดับที่ 3 การใช้ทรัพยากรอย่างมีประสิทธิภาพ") == "ระดับที่ 3 การใช้ทรัพยากรอย่างมีประสิทธิภาพ"
     assert level_th(2, "การส่งเสริม") == "ระดับ 2 การส่งเสริม"

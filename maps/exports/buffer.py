@@ -1,0 +1,131 @@
+"""``ecotown buffer``'s tables: the exposure matrix and its summaries (who lives near which facility), no criteria.
+
+:func:`buffer_analysis` reads the layers and measures; :func:`write_buffer_tables` writes ``exposure.csv`` (one row
+per facility x community pair within the rings), ``facilities.csv``, ``communities.csv`` and ``buffer.gpkg``
+(layers facilities, communities, rings, exposure) into a folder, all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+import geo
+from layers import Catalog, CatalogError, read_layer
+
+from .files import pinned_gpkg_date, plain_types, staged_output, write_csv, write_gpkg
+
+__all__ = ["BufferAnalysis", "buffer_analysis", "write_buffer_tables"]
+
+#: role -> facility kind written in the ``kind`` column
+KIND_OF_ROLE = {"factories": "factory", "mines": "mine"}
+
+
+@dataclass
+class BufferAnalysis:
+    """The tables of one buffer run: CSV tables by file name and GeoPackage layers by layer name."""
+
+    tables: dict[str, pd.DataFrame]
+    layers: dict[str, pd.DataFrame]
+    pairs: int
+    communities: int
+    near: int
+    max_ring_m: int
+    population_method: str
+
+    def summary(self) -> str:
+        return (f"{self.pairs} pairs; {self.near} of {self.communities} communities within {self.max_ring_m} m of "
+                f"a facility; population method {self.population_method}")
+
+
+def _specs(cat: Catalog, tokens: str, what: str):
+    """Layer specs named by ``tokens`` (comma-separated layer names or roles), with the role each came by."""
+    out = []
+    for tok in [t.strip() for t in tokens.split(",") if t.strip()]:
+        if tok in cat.layers:
+            out.append(cat.layers[tok])
+        elif cat.by_role(tok):
+            out.extend(cat.by_role(tok))
+        else:
+            raise CatalogError(f"{cat.path}: {what} '{tok}' is neither a layer name nor a role of the catalog "
+                               f"(layers: {', '.join(cat.layers)})")
+    if not out:
+        raise CatalogError(f"{what}: no layer given")
+    return out
+
+
+def _read(cat: Catalog, tokens: str, what: str, id_col: str, with_kind: bool,
+          year: int | None = None) -> gpd.GeoDataFrame:
+    parts = []
+    for spec in _specs(cat, tokens, what):
+        if spec.is_raster:
+            raise CatalogError(f"{what}: layer '{spec.name}' is a raster; give vector layers")
+        g = read_layer(spec, year).rename(columns={"id": id_col})
+        if with_kind:
+            g.insert(1, "kind", KIND_OF_ROLE.get(spec.role, spec.role))
+        g.insert(1, "layer", spec.name)
+        parts.append(g)
+    gdf = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=parts[0].crs)
+    dup = gdf[id_col][gdf[id_col].duplicated(keep=False)]
+    if len(dup):
+        where = gdf.loc[dup.index, [id_col, "layer"]].drop_duplicates()
+        raise CatalogError(f"{what}: ids must be unique across layers; repeated: "
+                           + ", ".join(f"'{r[0]}' in layer '{r[1]}'" for r in where.itertuples(index=False)))
+    return gdf.sort_values(id_col, kind="stable").reset_index(drop=True)
+
+
+def buffer_analysis(cat: Catalog, *, year: int, rings: list[int] | dict[str, list[int]],
+                    around: str = "factories,mines", communities: str = "communities",
+                    receptors: str = "receptors", population_raster: str | Path | None = None,
+                    wind: str | Path | None = None, workers: int | None = None, scheduler: str | None = None,
+                    progress: Callable[[str], None] | None = None) -> BufferAnalysis:
+    """Exposure of communities to facilities in ``rings`` (a list, or ``{"default": [...], kind: [...]}``).
+
+    ``around``, ``communities``, ``receptors``: comma-separated layer names or roles of ``cat`` (receptors are
+    skipped when the catalog has none). ``year`` picks the rows the joined tables count.
+    """
+    say = progress or (lambda _m: None)
+    say("Reading layers")
+    fac = _read(cat, around, "--around", "facility_id", with_kind=True, year=year)
+    com = _read(cat, communities, "--communities", "community_id", with_kind=False, year=year)
+    rec = None
+    if receptors and any(t in cat.layers or cat.by_role(t) for t in receptors.split(",") if t.strip()):
+        rec = _read(cat, receptors, "--receptors", "receptor_id", with_kind=False, year=year)
+    rose = geo.load_wind_rose(wind) if wind else None
+    say(f"Measuring {len(fac)} facilities x {len(com)} communities")
+    matrix = geo.exposure_matrix(fac, com, rings, workers=workers, scheduler=scheduler)
+    cx = geo.community_exposure(matrix, com, rings, facilities=fac, wind=rose)
+    fx = geo.facility_exposure(matrix, com, rings, facilities=fac, wind=rose, receptors=rec,
+                               population_raster=str(population_raster) if population_raster else None)
+    keep_f = [c for c in ("facility_id", "kind", "layer", "name", "category") if c in fac.columns]
+    keep_c = [c for c in ("community_id", "layer", "name", "population", "households") if c in com.columns]
+    fac_t = fac[keep_f + ["geometry"]].join(fx.reset_index(drop=True))
+    com_t = com[keep_c + ["geometry"]].join(cx.reset_index(drop=True))
+    com_t.insert(len(keep_c), "population_method", fx.attrs["population_method"])
+    bands = geo.ring_buffers(fac, sorted(geo.union_rings(rings).astype(int).tolist()))
+    tables = {"exposure.csv": matrix, "facilities.csv": pd.DataFrame(fac_t.drop(columns="geometry")),
+              "communities.csv": pd.DataFrame(com_t.drop(columns="geometry"))}
+    layers = {"facilities": fac_t, "communities": com_t, "rings": bands, "exposure": matrix}
+    max_ring = int(np.max(geo.union_rings(rings)))
+    return BufferAnalysis(tables=tables, layers=layers, pairs=len(matrix), communities=len(com),
+                          near=int((cx[f"fac_within_{max_ring}"] > 0).sum()), max_ring_m=max_ring,
+                          population_method=str(fx.attrs["population_method"]))
+
+
+def write_buffer_tables(out: Path, tables: dict[str, pd.DataFrame],
+                        layers: dict[str, pd.DataFrame]) -> list[Path]:
+    """``ecotown buffer``'s CSV tables and ``buffer.gpkg`` into ``out``, all or nothing; the paths, sorted."""
+    out = Path(out)
+    with staged_output(out) as tmp:
+        for name, df in tables.items():
+            write_csv(plain_types(df), tmp / name)
+        with pinned_gpkg_date():
+            for name, df in layers.items():
+                write_gpkg(plain_types(df), tmp / "buffer.gpkg", name)
+        names = sorted(p.name for p in tmp.iterdir())
+    return [out / n for n in names]

@@ -1,0 +1,339 @@
+"""The results history: one record per assessed year and criteria edition, in a SQLite file.
+
+Every ``ecotown assess --year Y`` stores the levels and indicator values of every subject, the facilities and
+villages (with a representative point), the facility-village pairs within the rings and a summary of them.
+A record is keyed by year, criteria edition id and a run id. Storing a year again with the same edition replaces
+the earlier record, inside one transaction: the old record is deleted only after the new one is completely
+written, so a failure leaves the history as it was.
+
+The default file is ``ecotown-history.sqlite`` in the parent folder of the output folder (see
+:func:`default_history_path`), so that ``out/2025`` and ``out/2026`` share ``out/ecotown-history.sqlite``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import sqlite3
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from criteria import Assessment
+
+from ..errors import HistoryError
+
+__all__ = ["HISTORY_FILE", "Record", "HistoryStore", "record_of", "default_history_path", "record_digest"]
+
+HISTORY_FILE = "ecotown-history.sqlite"
+
+SCHEMA_VERSION = 1
+
+#: table name -> (columns, SQLite types); the same columns in the same order as the Record's DataFrames
+TABLES: dict[str, list[tuple[str, str]]] = {
+    "levels": [("subject_kind", "TEXT"), ("subject_id", "TEXT"), ("name", "TEXT"), ("level", "INTEGER"),
+               ("level_name_en", "TEXT"), ("level_name_th", "TEXT"), ("rule", "TEXT"), ("next_level", "INTEGER"),
+               ("indicators", "INTEGER"), ("with_data", "INTEGER"), ("reach_next", "INTEGER"),
+               ("needed_next", "INTEGER")],
+    "indicators": [("subject_kind", "TEXT"), ("subject_id", "TEXT"), ("indicator_id", "TEXT"),
+                   ("dimension_id", "TEXT"), ("name_en", "TEXT"), ("name_th", "TEXT"), ("unit", "TEXT"),
+                   ("direction", "TEXT"), ("value", "REAL"), ("status", "TEXT"), ("level_reached", "INTEGER"),
+                   ("core", "INTEGER"), ("threshold_next", "REAL"), ("meets_next", "INTEGER")],
+    "dimensions": [("dimension_id", "TEXT"), ("name_en", "TEXT"), ("name_th", "TEXT"), ("indicators", "INTEGER"),
+                   ("with_data", "INTEGER"), ("reach_current", "INTEGER"), ("reach_next", "INTEGER"),
+                   ("share_reach_next", "REAL"), ("mean_level", "REAL")],
+    "facilities": [("facility_id", "TEXT"), ("kind", "TEXT"), ("name", "TEXT"), ("category", "TEXT"),
+                   ("level", "INTEGER"), ("x", "REAL"), ("y", "REAL"), ("nearest_community_m", "REAL")],
+    "communities": [("community_id", "TEXT"), ("name", "TEXT"), ("population", "REAL"), ("households", "REAL"),
+                    ("level", "INTEGER"), ("x", "REAL"), ("y", "REAL"), ("nearest_facility_id", "TEXT"),
+                    ("nearest_facility_m", "REAL"), ("burden", "REAL")],
+    "exposure": [("facility_id", "TEXT"), ("community_id", "TEXT"), ("distance_m", "REAL"), ("ring_m", "INTEGER")],
+    "exposure_summary": [("ring_m", "INTEGER"), ("pairs", "INTEGER"), ("facilities", "INTEGER"),
+                         ("villages", "INTEGER"), ("population", "REAL")],
+}
+RUN_COLUMNS = ["run_id", "year", "edition_id", "edition_sha256", "created", "version", "town_id", "town_name",
+               "town_name_en", "level", "level_name_en", "level_name_th", "rings_m", "results_sha256", "manifest"]
+
+
+@dataclass
+class Record:
+    """One year's stored results. ``run`` holds the RUN_COLUMNS; the tables follow :data:`TABLES`."""
+
+    run: dict
+    levels: pd.DataFrame
+    indicators: pd.DataFrame
+    dimensions: pd.DataFrame
+    facilities: pd.DataFrame
+    communities: pd.DataFrame
+    exposure: pd.DataFrame
+    exposure_summary: pd.DataFrame
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def year(self) -> int:
+        return int(self.run["year"])
+
+    @property
+    def edition_id(self) -> str:
+        return str(self.run["edition_id"])
+
+    @property
+    def rings_m(self) -> list[int]:
+        return [int(d) for d in json.loads(self.run["rings_m"])]
+
+    def table(self, name: str) -> pd.DataFrame:
+        return getattr(self, name)
+
+
+def default_history_path(out: str | Path) -> Path:
+    """``ecotown-history.sqlite`` in the parent folder of the output folder ``out``."""
+    return Path(out).resolve().parent / HISTORY_FILE
+
+
+def _clean(v):
+    """A value SQLite stores as is: None for NaN/NA, plain Python numbers and strings."""
+    if v is None or v is pd.NA:
+        return None
+    if isinstance(v, (float, np.floating)):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, (bool, np.bool_)):
+        return int(bool(v))
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    return str(v)
+
+
+def _typed(v, sql_type: str):
+    """``v`` as the Python value SQLite gives back for a column of ``sql_type`` (so stored == fresh)."""
+    v = _clean(v)
+    if v is None:
+        return None
+    if sql_type == "INTEGER":
+        try:
+            return int(v) if float(v).is_integer() else float(v)
+        except (TypeError, ValueError):
+            return v
+    if sql_type == "REAL":
+        try:
+            return float(v)
+        except (TypeError, ValueError):
+            return v
+    return str(v)
+
+
+def _frame(rows: list[dict] | pd.DataFrame, name: str) -> pd.DataFrame:
+    """The table ``name`` with exactly its declared columns and values typed as SQLite returns them."""
+    spec = TABLES[name]
+    df = pd.DataFrame(rows).reset_index(drop=True)
+    out = pd.DataFrame(index=df.index)
+    for c, t in spec:
+        col = df[c] if c in df.columns else pd.Series([None] * len(df), index=df.index)
+        out[c] = pd.Series([_typed(v, t) for v in col], index=df.index, dtype=object)
+    return out
+
+
+def record_digest(rec: Record) -> str:
+    """sha256 of the record's tables (not of its run id or time): equal results give equal digests."""
+    h = hashlib.sha256()
+    for name in TABLES:
+        df = rec.table(name)
+        h.update(name.encode())
+        h.update(df.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode("utf-8"))
+    return h.hexdigest()
+
+
+def record_of(a: Assessment, run_id: str | None = None) -> Record:
+    """The history record of an assessment (not yet stored)."""
+    lv = _frame(a.levels, "levels")
+    ind = _frame(a.indicators, "indicators")
+    dims = _frame(a.dimensions, "dimensions")
+    fac = a.facilities
+    fpt = fac.geometry.representative_point()
+    facilities = _frame(pd.DataFrame({
+        "facility_id": fac.index.astype(str), "kind": fac["kind"].values, "name": fac["name"].values,
+        "category": fac["category"].values if "category" in fac else None, "level": fac["level"].values,
+        "x": fpt.x.round(3).values, "y": fpt.y.round(3).values,
+        "nearest_community_m": fac.get("nearest_community_m", pd.Series(np.nan, index=fac.index)).values,
+    }), "facilities")
+    com = a.communities
+    cpt = com.geometry.representative_point()
+    communities = _frame(pd.DataFrame({
+        "community_id": com.index.astype(str), "name": com["name"].values,
+        "population": com["population"].values if "population" in com else None,
+        "households": com["households"].values if "households" in com else None,
+        "level": com["level"].values, "x": cpt.x.round(3).values, "y": cpt.y.round(3).values,
+        "nearest_facility_id": com["nearest_facility_id"].values,
+        "nearest_facility_m": com["nearest_facility_m"].values, "burden": com["burden"].values,
+    }), "communities")
+    ex = a.exposure
+    exposure = _frame(ex[["facility_id", "community_id", "distance_m", "ring_m"]], "exposure")
+    pop = pd.to_numeric(com["population"], errors="coerce") if "population" in com else pd.Series(dtype=float)
+    summary = []
+    for d in a.rings_m:
+        sub = ex[ex["distance_m"] <= d]
+        vill = sorted(set(sub["community_id"].astype(str)))
+        summary.append({"ring_m": d, "pairs": len(sub), "facilities": sub["facility_id"].nunique(),
+                        "villages": len(vill), "population": float(pop.reindex(vill).fillna(0).sum())})
+    t = a.town
+    run = {
+        "run_id": run_id or _new_run_id(), "year": int(a.year), "edition_id": a.edition.id,
+        "edition_sha256": a.edition.sha256, "created": a.manifest.get("created") or _now(),
+        "version": a.manifest.get("version", ""), "town_id": str(t["town_id"]), "town_name": str(t["name"]),
+        "town_name_en": str(t.get("name_en", "")), "level": int(t["level"]),
+        "level_name_en": str(t["level_name_en"]), "level_name_th": str(t["level_name_th"]),
+        "rings_m": json.dumps([int(d) for d in a.rings_m]), "results_sha256": "",
+        "manifest": json.dumps(a.manifest, ensure_ascii=False, sort_keys=True),
+    }
+    rec = Record(run=run, levels=lv, indicators=ind, dimensions=dims, facilities=facilities,
+                 communities=communities, exposure=exposure, exposure_summary=_frame(summary, "exposure_summary"))
+    rec.run["results_sha256"] = record_digest(rec)
+    return rec
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+def _new_run_id() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+
+
+class HistoryStore:
+    """The history file. Open with ``HistoryStore(path)``; nothing is created until the first :meth:`save`."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+
+    # -- connection -----------------------------------------------------------------------------------------
+    def _connect(self, *, create: bool) -> sqlite3.Connection:
+        if not create and not self.path.exists():
+            raise HistoryError(f"{self.path}: no results history here; run `ecotown assess --year YEAR --out DIR` "
+                               f"first (it keeps the history in the parent folder of DIR) or give --history FILE")
+        if create:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            con.execute("PRAGMA foreign_keys = ON")
+            if not create:
+                self._check_schema(con)
+        except sqlite3.DatabaseError as e:
+            raise HistoryError(f"{self.path}: not an ecotown results history ({e})") from None
+        return con
+
+    def _check_schema(self, con: sqlite3.Connection) -> None:
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.DatabaseError:
+            raise HistoryError(f"{self.path}: not an ecotown results history (no 'meta' table)") from None
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            raise HistoryError(f"{self.path}: history schema version {row[0] if row else '?'} is not the "
+                               f"version {SCHEMA_VERSION} this ecotown reads")
+
+    @staticmethod
+    def _create_schema(con: sqlite3.Connection) -> None:
+        con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        con.execute("CREATE TABLE IF NOT EXISTS runs (seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT UNIQUE "
+                    "NOT NULL, year INTEGER NOT NULL, edition_id TEXT NOT NULL, edition_sha256 TEXT, created TEXT, "
+                    "version TEXT, town_id TEXT, town_name TEXT, town_name_en TEXT, level INTEGER, "
+                    "level_name_en TEXT, level_name_th TEXT, rings_m TEXT, results_sha256 TEXT, manifest TEXT)")
+        for name, cols in TABLES.items():
+            body = ", ".join(f'"{c}" {t}' for c, t in cols)
+            con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (run_id TEXT NOT NULL REFERENCES runs(run_id) '
+                        f"ON DELETE CASCADE, {body})")
+            con.execute(f'CREATE INDEX IF NOT EXISTS "{name}_run" ON "{name}" (run_id)')
+
+    # -- writing ----------------------------------------------------------------------------------------------
+    def save(self, rec: Record) -> str:
+        """Store ``rec``; then delete the earlier records of the same year and edition. One transaction."""
+        con = self._connect(create=True)
+        try:
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                self._create_schema(con)
+                self._check_schema(con)
+                run_id = rec.run["run_id"]
+                con.execute(f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES "
+                            f"({', '.join('?' * len(RUN_COLUMNS))})", [rec.run[c] for c in RUN_COLUMNS])
+                for name, cols in TABLES.items():
+                    self._insert(con, name, cols, run_id, rec.table(name))
+                con.execute("DELETE FROM runs WHERE year = ? AND edition_id = ? AND run_id != ?",
+                            (rec.year, rec.edition_id, run_id))
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        except sqlite3.DatabaseError as e:
+            raise HistoryError(f"{self.path}: could not store the {rec.year} results ({e}); "
+                               "the history is unchanged") from None
+        finally:
+            con.close()
+        return run_id
+
+    @staticmethod
+    def _insert(con: sqlite3.Connection, name: str, cols: list[tuple[str, str]], run_id: str,
+                df: pd.DataFrame) -> None:
+        names = [c for c, _t in cols]
+        rows = [(run_id, *[_clean(v) for v in r]) for r in df[names].itertuples(index=False, name=None)]
+        col_sql = ", ".join(f'"{c}"' for c in names)
+        con.executemany(f'INSERT INTO "{name}" (run_id, {col_sql}) VALUES ({", ".join("?" * (len(names) + 1))})',
+                        rows)
+
+    # -- reading ----------------------------------------------------------------------------------------------
+    def runs(self) -> pd.DataFrame:
+        """Every stored run: ``run_id, year, edition_id, level, created, results_sha256``, oldest year first."""
+        if not self.path.exists():
+            return pd.DataFrame(columns=["run_id", "year", "edition_id", "level", "created", "results_sha256"])
+        con = self._connect(create=False)
+        try:
+            return pd.read_sql_query("SELECT run_id, year, edition_id, level, created, results_sha256 FROM runs "
+                                     "ORDER BY year, seq", con)
+        finally:
+            con.close()
+
+    def years(self) -> list[int]:
+        return sorted(set(int(y) for y in self.runs()["year"]))
+
+    def load(self, year: int, edition: str | None = None, *, run_id: str | None = None) -> Record:
+        """The latest record of ``year`` (of ``edition`` when given, or exactly ``run_id``)."""
+        con = self._connect(create=False)
+        try:
+            q, args = "SELECT * FROM runs WHERE year = ?", [int(year)]
+            if edition:
+                q, args = q + " AND edition_id = ?", args + [edition]
+            if run_id:
+                q, args = q + " AND run_id = ?", args + [run_id]
+            cur = con.execute(q + " ORDER BY seq DESC LIMIT 1", args)
+            row = cur.fetchone()
+            if row is None:
+                what = f"{year}" + (f" with edition {edition}" if edition else "") + (f" run {run_id}" if run_id else "")
+                have = ", ".join(str(y) for y in sorted({r[0] for r in con.execute("SELECT year FROM runs")})) or "none"
+                raise HistoryError(f"{self.path}: no stored results for {what} (years stored: {have}); "
+                                   f"run `ecotown assess --year {year}` first")
+            run = dict(zip([d[0] for d in cur.description], row))
+            run.pop("seq", None)
+            tables = {}
+            for name, cols in TABLES.items():
+                names = [c for c, _t in cols]
+                col_sql = ", ".join(f'"{c}"' for c in names)
+                rows = con.execute(f'SELECT {col_sql} FROM "{name}" WHERE run_id = ? ORDER BY rowid',
+                                   (run["run_id"],)).fetchall()
+                tables[name] = _frame(pd.DataFrame(rows, columns=names), name)
+        except sqlite3.DatabaseError as e:
+            raise HistoryError(f"{self.path}: cannot read the history ({e})") from None
+        finally:
+            con.close()
+        return Record(run=run, **tables)
+
+    def load_all(self, edition: str | None = None) -> list[Record]:
+        """The latest record of every stored year, oldest first."""
+        if not self.path.exists():
+            return []
+        runs = self.runs()
+        if edition:
+            runs = runs[runs["edition_id"] == edition]
+        return [self.load(int(y), edition) for y in sorted(set(runs["year"]))]
