@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import re
 import warnings
 from dataclasses import dataclass, field, replace
 from importlib.resources import files
