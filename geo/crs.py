@@ -1,4 +1,5 @@
-"""Projecting layers to the metric CRS (WGS 84 / UTM 47N) in which every distance and area is computed."""
+"""Projecting layers to the metric CRS (WGS 84 / UTM 47N) in which every distance and area is computed, and back to
+longitude/latitude for web maps and KML (the one place that conversion is made)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from .errors import CRSError
 
-__all__ = ["METRIC_CRS", "to_metric", "assert_metric", "utm_epsg_for"]
+__all__ = ["METRIC_CRS", "LONLAT_CRS", "to_metric", "to_lonlat", "assert_metric", "utm_epsg_for"]
 
 #: WGS 84 / UTM zone 47N: Takhli and Nong Pho lie at about 100.3 E
 METRIC_CRS = "EPSG:32647"
+#: WGS 84 longitude/latitude: what Leaflet, GeoJSON and KML take
+LONLAT_CRS = "EPSG:4326"
 
 
 def utm_epsg_for(lon: float, lat: float) -> int:
@@ -44,6 +47,19 @@ def to_metric(gdf: gpd.GeoDataFrame, *, crs: str | int | None = None, target: st
     if gdf.crs.equals(CRS.from_user_input(target)):
         return gdf.copy()
     return gdf.to_crs(target)
+
+
+def to_lonlat(gdf: gpd.GeoDataFrame, tolerance_m: float = 0.0) -> gpd.GeoDataFrame:
+    """Return ``gdf`` (in a metric CRS) in WGS 84 longitude/latitude (EPSG:4326).
+
+    With ``tolerance_m``, lines and polygons are simplified first, in metres (topology kept; points are left as
+    they are), so that a web map carries fewer vertices.
+    """
+    g = gdf
+    if tolerance_m and len(g) and not (g.geom_type == "Point").all():
+        g = g.copy()
+        g["geometry"] = g.geometry.simplify(tolerance_m, preserve_topology=True)
+    return g.to_crs(LONLAT_CRS)
 
 
 def assert_metric(gdf: gpd.GeoDataFrame, name: str = "layer") -> None:

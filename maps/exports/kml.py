@@ -22,6 +22,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.geometry.polygon import orient
 
 from criteria import Assessment
+from geo import to_lonlat
 
 from layers.atomic import atomic_write_bytes
 
@@ -185,11 +186,11 @@ def kml_document(a: Assessment) -> ET.Element:
     if "boundary" in a.context and len(a.context["boundary"]):
         f = _sub(doc, "Folder")
         _sub(f, "name", folders["boundary"])
-        for g in a.context["boundary"].to_crs(4326).geometry:
+        for g in to_lonlat(a.context["boundary"]).geometry:
             _placemark(f, town, "boundary", g, [("Level / ระดับ", _level_label(a.town))],
                        {"level": a.town.get("level")}, dec)
 
-    fac = a.facilities.to_crs(4326)
+    fac = to_lonlat(a.facilities)
     for kind, fname in (("factory", "factories"), ("mine", "mines")):
         sub = fac[fac["kind"] == kind] if kind == "mine" else fac[fac["kind"] != "mine"]
         if not len(sub):
@@ -206,7 +207,7 @@ def kml_document(a: Assessment) -> ET.Element:
             _placemark(f, _text(r.get("name")) or str(fid), f"{kind}-level-{_style_level(r)}", r.geometry, rows,
                        {"facility_id": fid, "kind": r.get("kind"), "level": _num(r.get("level"))}, dec)
 
-    com = a.communities.to_crs(4326)
+    com = to_lonlat(a.communities)
     f = _sub(doc, "Folder")
     _sub(f, "name", folders["villages"])
     for cid, r in com.iterrows():
@@ -224,7 +225,7 @@ def kml_document(a: Assessment) -> ET.Element:
 
     if len(a.rings):
         names = a.facilities["name"].to_dict()
-        rings = a.rings.to_crs(4326)
+        rings = to_lonlat(a.rings)
         f = _sub(doc, "Folder")
         _sub(f, "name", folders["rings"])
         _sub(f, "open", "0")

@@ -6,29 +6,20 @@ from collections.abc import Iterable
 from typing import Any
 
 import folium
-import geopandas as gpd
 import pandas as pd
 
 from criteria import Assessment
 from criteria import format_value as fmt_value  # one formatting for every output
+from geo import to_lonlat
 
 from ..style import level_colors, level_label, load_styles
 from .basemap import basemap_payload
-from .features import WGS84, lonlat, point_ll, round_geojson, search_key, text
+from .features import point_ll, round_geojson, search_key, text
 from .offline import escape_text as esc
 from .plugins import RawHtml
 
-__all__ = ["WGS84", "fmt_value", "title_box", "legend_box", "to_wgs84", "engine_base_map", "context_groups",
+__all__ = ["fmt_value", "title_box", "legend_box", "engine_base_map", "context_groups",
            "engine_payload"]
-
-def to_wgs84(gdf: gpd.GeoDataFrame, tolerance_m: float = 0.0) -> gpd.GeoDataFrame:
-    """``gdf`` (in metres) in longitude/latitude for Leaflet, optionally simplified first."""
-    g = gdf
-    if tolerance_m:
-        g = g.copy()
-        g["geometry"] = g.geometry.simplify(tolerance_m, preserve_topology=True)
-    return g.to_crs(WGS84)
-
 
 def title_box(a: Assessment, heading: str) -> RawHtml:
     t = a.town
@@ -81,8 +72,8 @@ def legend_box(title: str, entries: list[tuple[str, str, str]], *, position: str
 def engine_base_map(a: Assessment) -> tuple[folium.Map, list[list[float]]]:
     """A folium map with no tiles (the engine adds the drawn base map and the online tiles) and its bounds."""
     st = load_styles()
-    b = to_wgs84(a.context["boundary"]) if "boundary" in a.context and len(a.context["boundary"]) \
-        else to_wgs84(pd.concat([a.facilities[["geometry"]], a.communities[["geometry"]]]))
+    b = to_lonlat(a.context["boundary"]) if "boundary" in a.context and len(a.context["boundary"]) \
+        else to_lonlat(pd.concat([a.facilities[["geometry"]], a.communities[["geometry"]]]))
     x0, y0, x1, y1 = (float(v) for v in b.total_bounds)
     m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=st["map"]["zoom_start"], tiles=None,
                    control_scale=True, prefer_canvas=False)
@@ -103,7 +94,7 @@ def context_groups(a: Assessment, sty: Any, *, decimals: int, tolerance_m: float
         style = sty(color=s["color"], weight=s["weight"], dashArray=s["dash_array"],
                     fillColor=boundary_fill or "#ffffff", fillOpacity=s["fill_opacity"], interactive=False)
         items = [{"t": "g", "g": round_geojson(g, decimals), "s": style}
-                 for g in lonlat(a.context["boundary"][["geometry"]], max(tolerance_m, 5)).geometry
+                 for g in to_lonlat(a.context["boundary"][["geometry"]], max(tolerance_m, 5)).geometry
                  if g is not None and not g.is_empty]
         groups.append({"name": f"Town boundary / เขต{text(a.town.get('name', ''))}", "items": items})
     for role in roles:
@@ -111,7 +102,7 @@ def context_groups(a: Assessment, sty: Any, *, decimals: int, tolerance_m: float
         if g is None or not len(g):
             continue
         s = st["context"][role]
-        w = lonlat(g, 0 if role == "receptors" else tolerance_m)
+        w = to_lonlat(g, 0 if role == "receptors" else tolerance_m)
         items = []
         for _, r in w.iterrows():
             geom = r.geometry
@@ -141,7 +132,7 @@ def engine_payload(a: Assessment, bounds: list[list[float]], *, decimals: int, t
     st = load_styles()
     mini = []
     if "boundary" in a.context and len(a.context["boundary"]):
-        geo = [round_geojson(g, 5) for g in lonlat(a.context["boundary"][["geometry"]], 30).geometry]
+        geo = [round_geojson(g, 5) for g in to_lonlat(a.context["boundary"][["geometry"]], 30).geometry]
         mini.append({"style": st["basemap"]["minimap_boundary"],
                      "geojson": {"type": "GeometryCollection", "geometries": [g for g in geo if g]}})
     c = st["controls"]

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 
 from criteria import Assessment
-
+from geo import LONLAT_CRS, to_lonlat
 from layers import load_catalog
 
 from ..errors import MapsError
 from ..style import load_styles
-from .features import lonlat, round_geojson
+from .features import round_geojson
 
 __all__ = ["basemap_payload", "landcover_png", "landcover_classes"]
 
@@ -71,7 +71,7 @@ def _png(path: str, mtime: float, colors: tuple[tuple[int, str], ...], max_px: i
                   dst_crs=dst_crs, resampling=Resampling.mode, src_nodata=nodata, dst_nodata=nodata)
         left, top = tr2 @ (0, 0)
         right, bottom = tr2 @ (w2, h2)
-        west, south, east, north = transform_bounds(dst_crs, "EPSG:4326", left, bottom, right, top)
+        west, south, east, north = transform_bounds(dst_crs, LONLAT_CRS, left, bottom, right, top)
     rgba = np.zeros((h2, w2, 4), dtype=np.uint8)
     for value, color in colors:
         r, g, b = _hex_rgb(color)
@@ -108,7 +108,7 @@ def basemap_payload(a: Assessment, *, decimals: int = 6, tolerance_m: float = 2.
         g = a.context.get(role)
         if g is None or not len(g):
             continue
-        w = lonlat(g[["geometry"]], max(tolerance_m, 5.0))
+        w = to_lonlat(g[["geometry"]], max(tolerance_m, 5.0))
         feats = [{"type": "Feature", "properties": {}, "geometry": round_geojson(geom, decimals)}
                  for geom in w.geometry if geom is not None and not geom.is_empty]
         out["layers"].append({"role": role, "style": st[role],

@@ -21,10 +21,11 @@ import numpy as np
 import pandas as pd
 
 from criteria import Assessment
+from geo import to_lonlat
 
 from ..style import load_styles
 from .base import context_groups, engine_base_map, engine_payload, fmt_value, legend_box, title_box
-from .features import StyleTable, encode, lonlat, num_column, round_geojson, str_column, style_column, subject_columns
+from .features import StyleTable, encode, num_column, round_geojson, str_column, style_column, subject_columns
 from .plugins import attach_engine, engine_data, payload_bytes
 from .simplify import Plan, make_plan
 
@@ -161,7 +162,7 @@ def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
     # ring shapes only around mines (and other polygon facilities)
     point_ids = a.facilities.index[a.facilities.geom_type == "Point"].astype(str)
     poly_rings = a.rings[~a.rings["facility_id"].astype(str).isin(point_ids)]
-    poly_rings = lonlat(poly_rings, max(tol, 5)) if len(poly_rings) else poly_rings
+    poly_rings = to_lonlat(poly_rings, max(tol, 5)) if len(poly_rings) else poly_rings
     for d in sorted(a.rings_m, reverse=True):
         s = st["rings"].get(d, st["ring_default"])
         style = sty(color=s["color"], weight=0.8, fillColor=s["color"], fillOpacity=s["fill_opacity"])

@@ -14,12 +14,10 @@ import numpy as np
 import pandas as pd
 
 from criteria import Assessment, needs_text
+from geo import to_lonlat
 from criteria import format_value as fmt_value  # one formatting for every output
 
-__all__ = ["WGS84", "StyleTable", "round_geojson", "point_ll", "indicator_tables", "text", "search_key", "lonlat"]
-
-
-WGS84 = "EPSG:4326"
+__all__ = ["StyleTable", "round_geojson", "point_ll", "indicator_tables", "text", "search_key"]
 
 
 class StyleTable:
@@ -52,15 +50,6 @@ def round_geojson(geom: Any, decimals: int) -> dict[str, Any] | None:
         return {"type": "GeometryCollection",
                 "geometries": [round_geojson(x, decimals) for x in geom.geoms if not x.is_empty]}
     return {"type": g["type"], "coordinates": _round(g["coordinates"], decimals)}
-
-
-def lonlat(gdf: gpd.GeoDataFrame, tolerance_m: float = 0.0) -> gpd.GeoDataFrame:
-    """``gdf`` (metres) in lon/lat, simplified in metres first (points are left alone)."""
-    g = gdf
-    if tolerance_m and len(g) and not (g.geom_type == "Point").all():
-        g = g.copy()
-        g["geometry"] = g.geometry.simplify(tolerance_m, preserve_topology=True)
-    return g.to_crs(WGS84)
 
 
 def point_ll(geom: Any, decimals: int) -> list[float]:
@@ -166,7 +155,7 @@ def subject_columns(gdf: gpd.GeoDataFrame, *, decimals: int, tolerance_m: float,
                     ) -> dict[str, Any]:
     """The skeleton of one columnar subject table: count, point shape, coordinates, ids and the shapes of
     non-point subjects (``geo``: row index -> GeoJSON)."""
-    ll = lonlat(gdf, tolerance_m)
+    ll = to_lonlat(gdf, tolerance_m)
     lat, lon = lat_lon(ll, decimals)
     not_point = np.flatnonzero((ll.geom_type != "Point").to_numpy())
     geo = {str(i): round_geojson(ll.geometry.iloc[i], decimals) for i in not_point}

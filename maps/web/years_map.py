@@ -25,13 +25,14 @@ import geopandas as gpd
 import pandas as pd
 
 from criteria import Assessment, load_edition
+from geo import to_lonlat
 from layers import sha256_file
 
 from ..errors import MapsError
 from ..history import Record
 from ..style import level_colors, level_label, load_styles
 from .base import context_groups, engine_base_map, engine_payload, legend_box
-from .features import StyleTable, lonlat, point_ll, radius_by, round_geojson, search_key, text
+from .features import StyleTable, point_ll, radius_by, round_geojson, search_key, text
 from .offline import escape_text as esc
 from .plugins import RawHtml, attach_engine
 from .simplify import make_plan
@@ -201,7 +202,7 @@ def _build(data: list[YearData]) -> folium.Map:
         tables = {d.year: getattr(d, what) for d in data}
         seen: dict[str, tuple[int, pd.Series]] = {}
         for y in years:  # later years win: geometry and name from the latest year that has the subject
-            for sid, r in lonlat(tables[y], tol).iterrows():
+            for sid, r in to_lonlat(tables[y], tol).iterrows():
                 seen[str(sid)] = (y, r)
         pops = radius_by(pd.Series({k: v[1].get("population") for k, v in seen.items()}, dtype=float),
                          st["village"]["min_radius"], st["village"]["max_radius"]) if what == "communities" else None
