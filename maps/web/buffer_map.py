@@ -1,10 +1,10 @@
 """The buffer map: rings around every facility and villages coloured by how much industry reaches them.
 
 Layers (each toggleable): one per ring distance (outermost drawn first), facilities, villages coloured by the
-number of facilities within ``exposure_ring_m`` and, as a second layer, by proximity burden. Clicking a facility
-opens its popup (people, villages and receptors per ring) and draws lines to every village within the largest
-ring (the nearest few when the size budget limits them), coloured by ring; clicking a ring shows that ring's
-population and receptors.
+number of facilities within the headline ring (``a.headline_ring_m``) and, as a second layer, by proximity
+burden. Clicking a facility opens its popup (people, villages and receptors per ring) and draws lines to every
+village within the largest ring (the nearest few when the size budget limits them), coloured by ring; clicking a
+ring shows that ring's population and receptors.
 
 The rings around point facilities are not shipped: the engine draws them as circles (metric radius) from the
 facility table, and their popups come from its columns. Facilities, villages and the exposure table (facility
@@ -189,9 +189,7 @@ def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
 
     groups.append({"name": "Factories and mines / โรงงานและเหมือง (click: lines to villages)", "src": "fac",
                    "search": True, "lines": True, "canvas": plan.canvas_points})
-    ring = int(st.get("exposure_ring_m", 1000))
-    if ring not in a.rings_m:
-        ring = a.rings_m[min(1, len(a.rings_m) - 1)]
+    ring = a.headline_ring_m
     groups.append({"name": f"Villages by facilities within {ring:,} m / หมู่บ้านตามจำนวนสถานประกอบการ",
                    "src": "vil", "s": "s_count", "tip": f"{{name}} ({{id}}): {{fac{ring}}} within {ring:,} m",
                    "search": True, "canvas": plan.canvas_points})
@@ -203,7 +201,7 @@ def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
             "exp": _exposure(a, plan),
             "tables": {"exp": {"head": ["id", "facility / สถานประกอบการ", "distance / ระยะ", "ring / รัศมี",
                                         "bearing / ทิศ"]}},
-            "notes": list(plan.notes), "exposure_ring_m": ring}
+            "notes": list(plan.notes)}
 
 
 def buffer_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
@@ -221,7 +219,7 @@ def buffer_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
         plan.limit_exposure(f"the data would exceed {plan.max_bytes / 1e6:g} MB")
         payload = _payload(a, plan)
         data = engine_data({**payload, **common})
-    ring = payload["exposure_ring_m"]
+    ring = a.headline_ring_m
     attach_engine(m, data)
 
     root = m.get_root().html
