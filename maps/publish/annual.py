@@ -13,7 +13,7 @@ from layers import sha256_file
 from ..errors import MapsError, ReproducibilityError
 from ..exports import staged_output, write_csv
 from ..history import HistoryStore, Record
-from ..report import build_annual_report, render_annual_html, report_tables_order, write_figures, write_pdf, write_xlsx
+from ..report import build_report, render_annual_html, report_tables_order, write_figures, write_pdf, write_xlsx
 
 __all__ = ["publish_report", "rerun_report", "input_changes", "report_file_name", "REPORT_FORMATS", "REPORT_MANIFEST"]
 
@@ -58,7 +58,7 @@ def publish_report(a: Assessment, out: str | Path, *, lang: str = "th", formats=
     used = [r for r in history if r.year != a.year]
     with staged_output(out) as tmp:
         say("Building the report tables and figures")
-        rep = build_annual_report(a, lang=lang, history=used, history_path=history_path, atlas=atlas)
+        rep = build_report(a, lang=lang, history=used, history_path=history_path, atlas=atlas)
         hashes: dict[str, str] = {}
         for name in report_tables_order():
             p = tmp / f"report-{name}.csv"

@@ -158,7 +158,8 @@ def level_map_figure(a: Assessment, t: dict, lang: str) -> Figure:
 
 
 def buffer_map_figure(a: Assessment, t: dict, lang: str) -> Figure:
-    """Rings around every facility and villages coloured by the facilities within 1 km."""
+    """Rings around every facility and villages coloured by the number of facilities within the headline ring
+    (``a.headline_ring_m``)."""
     fig, ax = _new(9.0, 6.2)
     st = load_styles()
     with plt.rc_context(_style()):
@@ -181,8 +182,8 @@ def buffer_map_figure(a: Assessment, t: dict, lang: str) -> Figure:
         ax.scatter(pts.x, pts.y, s=22, marker="s", c="#1f1f1f", zorder=5)
         com = a.communities
         cp = com.geometry.representative_point()
-        key = "fac_within_1000" if "fac_within_1000" in com else f"fac_within_{a.rings_m[0]}"
-        n = pd.to_numeric(com[key], errors="coerce").fillna(0).astype(int)
+        head = a.headline_ring_m
+        n = pd.to_numeric(com[f"fac_within_{head}"], errors="coerce").fillna(0).astype(int)
         cmap = ["#ffffff", "#fee08b", "#fdae61", "#f46d43", "#d73027"]
         ax.scatter(cp.x, cp.y, s=46, c=[cmap[min(v, 4)] for v in n], edgecolors="#333333", linewidths=0.8,
                    zorder=4)
@@ -194,7 +195,8 @@ def buffer_map_figure(a: Assessment, t: dict, lang: str) -> Figure:
         _scalebar(ax, 2000, "2 km")
         handles += [Line2D([], [], marker="s", ls="", mfc="#1f1f1f", mec="#1f1f1f", label=t["facility"])]
         handles += [Line2D([], [], marker="o", ls="", mfc=cmap[min(k, 4)], mec="#333333",
-                           label=t["villages_with_n"].format(n=f"{k}+" if k == 4 else k)) for k in range(5)]
+                           label=t["villages_with_n"].format(n=f"{k}+" if k == 4 else k, ring=f"{head:,}"))
+                    for k in range(5)]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=6.5, framealpha=0.9)
         ax.set_title(t["buffer_map"], fontsize=10)
         fig.tight_layout()
@@ -295,7 +297,7 @@ def facility_figure(a: Assessment, facility_id: str, t: dict) -> Figure:
         cp = com.geometry.representative_point()
         ax.scatter(cp.x, cp.y, s=26, c=_level_colors(a, com["level"]), edgecolors="#333333", linewidths=0.6,
                    zorder=4)
-        r = max(a.rings_m[:2]) if len(a.rings_m) > 1 else a.rings_m[0]
+        r = a.headline_ring_m  # the excerpt shows the facility's surroundings out to 1.6 x the headline ring
         x0, y0, x1, y1 = f.total_bounds
         lim = (x0 - r * 1.6, y0 - r * 1.6, x1 + r * 1.6, y1 + r * 1.6)
         for cid, p in zip(com.index, cp):

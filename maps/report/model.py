@@ -1,7 +1,12 @@
-"""What the reports show, as data: the summary report of ``ecotown assess`` and the annual report of
-``ecotown report`` (its template context, the tables also written as CSV / XLSX, and its figures).
+"""What the reports show, as data: one model (:class:`ReportModel`, built by :func:`build_report` from an
+assessment and optionally the results history) for both reports, the summary ``report.html`` of ``ecotown
+assess`` and the annual report of ``ecotown report``: the words, the template context, the tables (the annual
+report also writes them as CSV / XLSX) and the figures.
 
-Nothing here writes HTML: ``render.py`` renders these models with the templates in ``templates/``.
+Ring distances are never written here or in a template: the model names them from the assessment
+(``a.rings_m``, the headline ring ``a.headline_ring_m``, the green distance ``a.green_ring_m``).
+
+Nothing here writes HTML: ``render.py`` renders the model with the templates in ``templates/``.
 """
 
 from __future__ import annotations
@@ -11,19 +16,18 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import yaml
 
+import geo
 from criteria import Assessment, explain_table, format_value, needs_text
 
 from ..errors import MapsError, TemplateError
 from ..history import COMPARISON_TABLES, Comparison, Record, compare, record_of
 from ..style import level_colors, level_label
 
-__all__ = ["LANGS", "AnnualReport", "load_strings", "build_annual_report", "report_tables_order", "summary_report",
-           "format_in"]
+__all__ = ["LANGS", "ReportModel", "load_strings", "build_report", "report_tables_order", "format_in"]
 
 LANGS = ("th", "en")
 STRINGS_PATH = Path(__file__).resolve().parent / "templates" / "report-strings.yaml"
@@ -87,8 +91,10 @@ def _gap(value: float, threshold: float, direction: str, unit: str) -> float:
 
 
 @dataclass
-class AnnualReport:
-    """What the annual report shows: the template context, the tables (also written as CSV / XLSX) and figures."""
+class ReportModel:
+    """What a report shows, built once by :func:`build_report`: the template context, the tables (written as CSV /
+    XLSX by the annual report) and the figures. The summary and the annual report render the same model, each
+    with its own template, so their rows are the same rows."""
 
     lang: str
     year: int
@@ -115,38 +121,42 @@ def _previous(records: list[Record], year: int, edition_id: str) -> Record | Non
     return next((r for r in same_year if r.edition_id == edition_id), same_year[-1])
 
 
+#: roles of inputs that are tables without coordinates: nothing to convert
+TABLE_ROLES = ("evidence", "join")
+
+
 def _layer_health(a: Assessment) -> pd.DataFrame:
-    import pyogrio
-
+    """One row per input of the run, from what the run recorded (``a.inputs``: sha256, the CRS each layer was read
+    in, its feature count); no input file is opened again. A layer added to the store names the CRS of the file it
+    came from (``source_crs``), converted when it was added; a joined table or the evidence file has no
+    coordinates, so no conversion; a catalog layer the run did not read says so."""
+    target = a.manifest.get("parameters", {}).get("crs", geo.METRIC_CRS)
     rows = []
-    for i in a.manifest.get("inputs", []):
-        src = Path(i["source"])
-        crs = i.get("source_crs") or i.get("read_crs") or ""  # converted when added to the store, or when read
-        if i.get("role") not in ("evidence", "join") and not crs:
-            try:
-                if i.get("role") == "landcover":
-                    import rasterio
-
-                    with rasterio.open(src) as ds:
-                        crs = ds.crs.to_string() if ds.crs else ""
-                else:
-                    info = pyogrio.read_info(src, layer=i.get("layer_in_file"))
-                    crs = info.get("crs") or ""
-            except Exception:  # the file was read by the assessment; an odd driver only loses this column
-                crs = ""
-        target = a.manifest.get("parameters", {}).get("crs", "EPSG:32647")
-        conv = "" if i.get("role") in ("evidence", "join") else ("none" if crs == target else f"{crs or '?'} → {target}")
-        rows.append({"layer": i["layer"], "role": i["role"], "file": src.name, "layer_in_file": i.get("layer_in_file"),
-                     "vintage": i.get("vintage"), "sha256": i["sha256"], "source_crs": crs, "conversion": conv})
-    return pd.DataFrame(rows, columns=["layer", "role", "file", "layer_in_file", "vintage", "sha256", "source_crs",
-                                       "conversion"])
+    for i in a.inputs or a.manifest.get("inputs", []):
+        crs = i.get("source_crs") or i.get("read_crs") or ""
+        if i.get("role") in TABLE_ROLES:
+            conv = ""
+        elif not crs:
+            conv = "not read"
+        else:
+            conv = "none" if crs == target else f"{crs} → {target}"
+        rows.append({"layer": i["layer"], "role": i["role"], "file": Path(i["source"]).name,
+                     "layer_in_file": i.get("layer_in_file"), "vintage": i.get("vintage"),
+                     "features": i.get("features"), "sha256": i["sha256"], "source_crs": crs, "conversion": conv})
+    return pd.DataFrame(rows, columns=["layer", "role", "file", "layer_in_file", "vintage", "features", "sha256",
+                                       "source_crs", "conversion"])
 
 
-def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record] | None = None,
-                        history_path: str | Path | None = None, atlas: bool = False,
-                        figures: bool = True) -> AnnualReport:
-    """Everything the annual report of ``a.year`` shows. ``history``: stored records of any years (a record of
-    ``a.year`` itself is replaced by ``a``); the latest earlier year is the comparison base."""
+def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | None = None,
+                 history_path: str | Path | None = None, atlas: bool = False, figures: bool = True) -> ReportModel:
+    """Everything the reports of ``a.year`` show, in ``lang`` ('th' or 'en'). ``history``: stored records of any
+    years (a record of ``a.year`` itself is replaced by ``a``); the latest earlier year is the comparison base.
+    ``figures``: draw the maps and charts (the annual report shows them; the summary report does not);
+    ``atlas``: one page per facility.
+
+    The rings: ``context['rings']`` are the catalog's (``a.rings_m``), ``context['headline_ring']`` the one the
+    reports show first (``a.headline_ring_m``), ``context['near_rings']`` the rings up to it (the ring columns
+    the facility tables of both reports and the communities table of the summary show)."""
     t = load_strings(lang)
     t["_lang"] = lang
     cur = record_of(a, run_id="this-report")
@@ -156,6 +166,7 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
     town = a.town
     lvl = int(town["level"])
     rings = list(a.rings_m)
+    head = a.headline_ring_m
     nxt = None if _isnan(town.get("next_level")) else int(town["next_level"])
     town_lv = a.levels[a.levels["subject_kind"] == "town"].iloc[0]
     target = a.edition.target
@@ -204,7 +215,7 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
                "level": int(r["level"]), "level_last_year": last, "change": change}
         for d in rings:
             row[f"pop_within_{d}"] = r.get(f"pop_within_{d}")
-        row[f"villages_within_{rings[min(1, len(rings) - 1)]}"] = r.get(f"villages_within_{rings[min(1, len(rings) - 1)]}")
+        row[f"villages_within_{head}"] = r.get(f"villages_within_{head}")
         row["nearest_community_m"] = r.get("nearest_community_m")
         row[f"green_share_within_{g}"] = r.get(f"green_share_within_{g}")
         frows.append(row)
@@ -245,7 +256,6 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
     fa, mi = fac[fac["kind"] == "factory"], fac[fac["kind"] == "mine"]
     pop_total = pd.to_numeric(com.get("population"), errors="coerce").sum()
     es = cur.exposure_summary.set_index("ring_m")
-    ring_1k = 1000 if 1000 in es.index else rings[0]
     paras = [t["summary_level"].format(town=town["name"] if lang == "th" else town.get("name_en") or town["name"],
                                        level_name=level_label(lvl, town["level_name_th"], town["level_name_en"], lang=lang),
                                        level=lvl, edition=a.edition.id)]
@@ -259,14 +269,14 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
         paras.append(t["summary_top"])
     paras.append(t["summary_subjects"].format(factories=len(fa), mines=len(mi), villages=len(com),
                                               population=f"{pop_total:,.0f}"))
-    paras.append(t["summary_rings"].format(villages=int(es.loc[ring_1k, "villages"]),
-                                           population=f"{float(es.loc[ring_1k, 'population']):,.0f}",
-                                           ring=f"{ring_1k:,}"))
+    paras.append(t["summary_rings"].format(villages=int(es.loc[head, "villages"]),
+                                           population=f"{float(es.loc[head, 'population']):,.0f}",
+                                           ring=f"{head:,}"))
     if cmp is not None:
-        paras.append(t["summary_change"].format(year_be=prev.year + 543, old=cmp.old["level"], new=cmp.new["level"],
-                                                **{k: cmp.counts[k] for k in ("up", "down", "added", "closed")}))
+        change = t["summary_change"].format(year_be=prev.year + 543, old=cmp.old["level"], new=cmp.new["level"],
+                                            **{k: cmp.counts[k] for k in ("up", "down", "added", "closed")})
     else:
-        paras.append(t["summary_no_history"])
+        change = t["summary_no_history"]
 
     level_counts = []
     for kind, label in (("factory", t["factory"]), ("mine", t["mine"]), ("community", t["village"])):
@@ -282,8 +292,12 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
         "level_name": level_label(lvl, town["level_name_th"], town["level_name_en"], lang=lang),
         "target": target, "target_note": (target.note_th if lang == "th" else target.note_en) if target else "",
         "target_gap": max(0, target.level - lvl) if target else None, "edition": a.edition, "colors": colors,
-        "summary": paras, "level_counts": level_counts, "rings": rings,
-        "version": a.manifest.get("version", ""), "params": params,
+        "summary": paras, "change_text": change, "level_counts": level_counts,
+        "rings": rings, "headline_ring": head, "near_rings": [d for d in rings if d <= head],
+        "green_ring": a.green_ring_m,
+        "level_names": {int(lv.level): {"th": lv.name_th, "en": lv.name_en} for lv in a.edition.levels},
+        "town_gap_text": (town.get("gap_text_th") if lang == "th" else town.get("gap_text")) or "",
+        "version": a.manifest.get("version", ""), "created": a.manifest.get("created", ""), "params": params,
         "overrides": ", ".join(f"{k}={v}" for k, v in params.get("overrides", {}).items()),
         "history_path": str(history_path) if history_path else "", "previous": prev.year if prev else None,
         "comparison": cmp, "repairs": a.manifest.get("repairs") or [], "atlas": [],
@@ -291,7 +305,7 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
                          for r in getattr(a, "data_gaps", pd.DataFrame(columns=["action", "action_th"])).itertuples()],
         "coverage": a.manifest.get("scope") or {},
     }
-    rep = AnnualReport(lang=lang, year=a.year, strings=t, context=context, tables=tables, comparison=cmp)
+    rep = ReportModel(lang=lang, year=a.year, strings=t, context=context, tables=tables, comparison=cmp)
     if figures:
         _add_figures(rep, a, atlas=atlas)
     if atlas:
@@ -303,7 +317,7 @@ def _needs_text(spec, level: int, t: dict) -> str:
     return needs_text(spec.thresholds.get(level), spec.unit, spec.direction, t["_lang"], missing="")
 
 
-def _add_figures(rep: AnnualReport, a: Assessment, *, atlas: bool) -> None:
+def _add_figures(rep: ReportModel, a: Assessment, *, atlas: bool) -> None:
     from . import figures as fg  # matplotlib loads slowly: only the annual report needs it
 
     t, lang = rep.strings, rep.lang
@@ -327,7 +341,7 @@ def _trend_panels(trends: pd.DataFrame) -> pd.DataFrame:
     return v[v["indicator_id"].isin(keep)]
 
 
-def _atlas_pages(a: Assessment, t: dict, rep: AnnualReport) -> list[dict]:
+def _atlas_pages(a: Assessment, t: dict, rep: ReportModel) -> list[dict]:
     pages = []
     lang = rep.lang
     for fid, r in a.facilities.iterrows():
@@ -338,38 +352,3 @@ def _atlas_pages(a: Assessment, t: dict, rep: AnnualReport) -> list[dict]:
                       "gap_text": (r.get("gap_text_th") if lang == "th" else r.get("gap_text")) or "",
                       "indicators": rows, "figure": f"atlas-{fid}"})
     return pages
-
-
-def summary_report(a: Assessment) -> dict[str, Any]:
-    """What ``report.html`` of ``ecotown assess`` shows: the template context (values are escaped on rendering)."""
-    fac, com = _records(a)
-    town = a.town.to_dict()
-    lvl = int(town["level"])
-    manifest = dict(a.manifest)
-    manifest["inputs"] = [{**i, "source_name": Path(i["source"]).name} for i in manifest.get("inputs", [])]
-    target = a.edition.target
-    return {
-        "town": town, "town_level": lvl, "next_level": min(lvl + 1, 5), "year": a.year, "year_be": a.year_be,
-        "edition": a.edition, "manifest": manifest, "colors": level_colors(a.edition),
-        "dimensions": a.dimensions.to_dict("records"),
-        "town_indicators": explain_table(a, str(town["town_id"])).to_dict("records"),
-        "facilities": fac, "communities": com, "green_ring_m": a.green_ring_m,
-        "rings": ", ".join(f"{d:,}" for d in a.rings_m), "target": target,
-        "target_gap": max(0, target.level - lvl) if target else None,
-    }
-
-
-
-def _records(a: Assessment) -> tuple[list[dict], list[dict]]:
-    g = a.green_ring_m
-    fac = [{"id": i, "name": r["name"], "kind": r["kind"], "category": r.get("category", ""),
-            "level": int(r["level"]), "level_name_en": r["level_name_en"],
-            "pop500": r.get("pop_within_500"), "pop1000": r.get("pop_within_1000"),
-            "vill1000": r.get("villages_within_1000"), "green": r.get(f"green_share_within_{g}")}
-           for i, r in a.facilities.iterrows()]
-    com = [{"id": i, "name": r["name"], "population": r.get("population"), "f500": r.get("fac_within_500"),
-            "f1000": r.get("fac_within_1000"), "nearest_id": r.get("nearest_facility_id") or "-",
-            "nearest_m": r.get("nearest_facility_m"), "level": int(r["level"]),
-            "level_name_en": r["level_name_en"]}
-           for i, r in a.communities.iterrows()]
-    return fac, com

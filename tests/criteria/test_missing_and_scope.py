@@ -92,13 +92,13 @@ def test_assess_writes_left_out_and_data_to_collect(tmp_path):
 
 
 def test_the_annual_reports_data_health_page_lists_missing_data_and_coverage(tmp_path):
-    from maps.report import build_annual_report, render_annual_html
+    from maps.report import build_report, render_annual_html
 
     a = run_assessment(_bare_town(tmp_path), year=2026)
-    en = render_annual_html(build_annual_report(a, lang="en", figures=False))
+    en = render_annual_html(build_report(a, lang="en", figures=False))
     assert "collect gi_level for 2 of 2 factories to score" in en
     assert "1 outside it within 5,000 m" in en and "60060104" in en
-    th = render_annual_html(build_annual_report(a, lang="th", figures=False))
+    th = render_annual_html(build_report(a, lang="th", figures=False))
     assert "จัดเก็บข้อมูล gi_level ของโรงงาน 2 จาก 2 แห่ง" in th
 
 

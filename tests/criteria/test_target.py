@@ -72,9 +72,9 @@ def test_a_wrong_catalog_target_is_named(tmp_path, target):
 
 def test_the_assessment_and_its_report_use_the_catalog_target(tmp_path):
     from criteria import run_assessment
-    from maps.report import build_annual_report
+    from maps.report import build_report
 
     a = run_assessment(_sample_with(tmp_path, "target: {level: 3, year: 2030}"), year=2026)
     assert (a.edition.target.level, a.edition.target.year) == (3, 2030)
-    summary = build_annual_report(a, lang="en", figures=False).tables["summary"].iloc[0]
+    summary = build_report(a, lang="en", figures=False).tables["summary"].iloc[0]
     assert (summary["target_level"], summary["target_year"], summary["target_year_be"]) == (3, 2030, 2573)
