@@ -12,7 +12,7 @@ from .overlay import area_share
 from .population import POPULATION_METHODS, raster_population
 from .proximity import exposure_matrix, nearest
 from .ring_distances import RingDistances, headline_ring
-from .ringspec import ring_spec, union_rings
+from .ringspec import DEFAULT_KIND, ring_spec, union_rings
 from .rings import ring_buffers
 from .water import upstream_of_intakes, water_proximity
 from .wind import WindRose, load_wind_rose, wind_rose, wind_weights
@@ -29,6 +29,7 @@ __all__ = [
     "utm_epsg_for",
     "ring_buffers",
     "ring_spec",
+    "DEFAULT_KIND",
     "RingDistances",
     "headline_ring",
     "union_rings",

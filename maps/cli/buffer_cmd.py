@@ -15,7 +15,7 @@ import typer
 
 from layers import CatalogError, load_catalog
 
-from ..exports import buffer_analysis, write_buffer_tables
+from ..exports import buffer_analysis, buffer_rings, write_buffer_tables
 from .errors import friendly_errors
 from .options import CatalogOpt, MaybeYearOpt, QuietOpt, this_year
 from .progress import progress_printer
@@ -53,10 +53,11 @@ def buffer(
     communities: Annotated[str, typer.Option("--communities", help="Community layers: layer names or roles.")]
     = "communities",
     rings: Annotated[Optional[str], typer.Option("--rings", "-r", help="Ring distances in metres, e.g. "
-                                                 "500,1000,3000,5000. Default: the catalog's.")] = None,
+                                                 "500,1000,3000,5000. Default: the catalog's (per facility "
+                                                 "kind when the catalog gives rings per kind).")] = None,
     kind_rings: Annotated[Optional[list[str]], typer.Option(
         "--kind-rings", help="Rings of one facility kind, e.g. mine=1000,3000,10000 (repeatable); other kinds "
-                             "use --rings.")] = None,
+                             "keep --rings (or the catalog's).")] = None,
     receptors: Annotated[str, typer.Option("--receptors", help="Sensitive receptor layers (names or roles); "
                                            "'' for none. Skipped when the catalog has none.")] = "receptors",
     population_raster: Annotated[Optional[Path], typer.Option(
@@ -76,9 +77,7 @@ def buffer(
     """Exposure of communities to facilities in rings: matrix and summaries (GeoPackage and CSV), no criteria."""
     cat = load_catalog(catalog)
     year = year or this_year()  # the year whose rows the joined tables count (complaints, certificates)
-    base = parse_rings(rings) if rings else list(cat.rings_m)
-    per_kind = parse_kind_rings(kind_rings or [])
-    ring_arg: list[int] | dict[str, list[int]] = {"default": base, **per_kind} if per_kind else base
+    ring_arg = buffer_rings(cat, parse_rings(rings) if rings else None, parse_kind_rings(kind_rings or []))
     with progress_printer(quiet) as say:
         res = buffer_analysis(cat, year=year, rings=ring_arg, around=around, communities=communities,
                               receptors=receptors, population_raster=population_raster, wind=wind, workers=workers,

@@ -4,11 +4,11 @@ Earth, and the QGIS styles (inside every GeoPackage) and project (``results.qgs`
 ``files.py`` is the one home of how a file is written (CSV, GeoPackage with pinned dates, all-or-nothing folders).
 """
 
-from .buffer import BufferAnalysis, buffer_analysis, write_buffer_tables
+from .buffer import BufferAnalysis, buffer_analysis, buffer_rings, write_buffer_tables
 from .files import staged_output, write_csv
 from .kml import export_kml
 from .qgis_project import write_project
 from .tables import write_manifest, write_tables
 
 __all__ = ["write_tables", "write_manifest", "write_csv", "staged_output", "write_project", "export_kml",
-           "buffer_analysis", "BufferAnalysis", "write_buffer_tables"]
+           "buffer_analysis", "buffer_rings", "BufferAnalysis", "write_buffer_tables"]

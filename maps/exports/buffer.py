@@ -20,7 +20,7 @@ from layers import Catalog, CatalogError, read_layer
 
 from .files import pinned_gpkg_date, plain_types, staged_output, write_csv, write_gpkg
 
-__all__ = ["BufferAnalysis", "buffer_analysis", "write_buffer_tables"]
+__all__ = ["BufferAnalysis", "buffer_analysis", "buffer_rings", "write_buffer_tables"]
 
 #: role -> facility kind written in the ``kind`` column
 KIND_OF_ROLE = {"factories": "factory", "mines": "mine"}
@@ -77,6 +77,18 @@ def _read(cat: Catalog, tokens: str, what: str, id_col: str, with_kind: bool,
         raise CatalogError(f"{what}: ids must be unique across layers; repeated: "
                            + ", ".join(f"'{r[0]}' in layer '{r[1]}'" for r in where.itertuples(index=False)))
     return gdf.sort_values(id_col, kind="stable").reset_index(drop=True)
+
+
+def buffer_rings(cat: Catalog, rings: list[int] | None = None, kind_rings: dict[str, list[int]] | None = None
+                 ) -> list[int] | dict[str, list[int]]:
+    """The rings of ``ecotown buffer``, as :func:`buffer_analysis` takes them: ``rings`` for every kind, else the
+    catalog's own (``cat.rings.shown_arg()``: one list, or one list per facility kind when the catalog gives rings
+    per kind); ``kind_rings`` then replaces the rings of the kinds it names."""
+    base = list(rings) if rings else cat.rings.shown_arg()
+    if not kind_rings:
+        return base
+    by_kind = dict(base) if isinstance(base, dict) else {geo.DEFAULT_KIND: base}
+    return {**by_kind, **kind_rings}
 
 
 def buffer_analysis(cat: Catalog, *, year: int, rings: list[int] | dict[str, list[int]],
