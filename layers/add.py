@@ -22,6 +22,7 @@ from .atomic import writable_problem
 from .catalog_edit import catalog_text_with, read_catalog_data
 from .errors import CatalogError, LayerError, LayerReadError, LayerValidationError, Problem
 from .formats import folder_message, format_of, is_raster_file, open_vector
+from . import observations
 from .mapping import FieldMapping, save_mapping
 from .raster_add import stage_raster
 from .read import inspect_frame
@@ -201,7 +202,7 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
               mapping: FieldMapping | None = None, year: int | None = None, repair: bool = False,
               replace_existing: bool = False, save_mapping_to: str | Path | None = None,
               description: str = "", id_prefix: str | None = None, lock_timeout: float | None = None,
-              sheet: str | None = None) -> AddResult:
+              sheet: str | None = None, append: bool = False) -> AddResult:
     """Check the layer in ``path`` against ``role`` and add it to the catalog's store (or raise, changing nothing).
 
     ``mapping`` gives the source field -> canonical field mapping, id field, CRS (for files without one),
@@ -209,7 +210,8 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
     when it does not exist. ``id_prefix`` is recorded in the entry and put before every id when the layer is read
     (``--replace`` keeps the old entry's prefix unless a new one is given). The project is locked
     (:func:`layers.store.project_lock`) from re-reading the catalog to the commit; ``lock_timeout`` is how long to
-    wait for another writer.
+    wait for another writer. ``append`` (role ``observations`` only) adds the notes to the stored layer of that
+    name, each note once (:mod:`layers.observations`).
 
     Raises
     ------
@@ -228,6 +230,9 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
     if mapping.role and mapping.role != role:
         raise CatalogError(f"the mapping is for role '{mapping.role}', but --role is '{role}'")
     mapping = replace(mapping, role=role)
+    if append and role != observations.ROLE:
+        raise CatalogError(f"--append adds notes to a layer of role '{observations.ROLE}'; for role '{role}' use "
+                           "--replace (or a new --name)")
     catalog = _check_catalog_path(Path(catalog))
     if not src.exists():
         raise LayerReadError(f"{src}: file not found")
@@ -235,6 +240,9 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
         raise LayerReadError(folder_message(src))
     name = name or default_layer_name(src, role)
     check_layer_name(name)
+    if append:  # to the stored layer of that name, or a new layer when there is none yet
+        replace_existing = name in _stored_names(catalog, read_catalog_data(catalog)[1]) if catalog.exists() \
+            else False
     mapping.check(role, "--map")
     crs = _check_crs(mapping.crs, "--crs")
     if id_prefix is not None:
@@ -321,6 +329,10 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
                                                           message="the layer could not be read")])
     warnings += [str(p) for p in res.warnings]
     gdf = res.gdf
+    if role == observations.ROLE:
+        gdf, repeated = observations.prepare_observations(gdf, layer=name, source=str(src))
+        if repeated:
+            warnings.append(f"{repeated} note(s) appear twice in {src.name} (same time, position and text): kept once")
     store = store_path(catalog)
     with project_lock(catalog, timeout=lock_timeout) as lock:
         text, data = read_catalog_data(catalog)  # as it is now: another writer may have changed it meanwhile
@@ -330,6 +342,10 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
                        src_crs=original_crs, description=description, id_prefix=_prefix(id_prefix, old))
         if isinstance(old, dict) and old.get("joins") and old.get("role") == role:
             entry["joins"] = old["joins"]  # next year's layer keeps its joined tables (checked when it is read)
+        if append and old is not None:
+            gdf, added, known = observations.append_observations(store, name, gdf)
+            warnings.append(f"{added} new note(s) added to '{name}'" + (
+                f"; {known} already stored (same time, position and text) not added again" if known else ""))
         with Transaction() as txn:
             write_store_layer(txn, store, name, gdf)
             txn.stage_text(catalog, catalog_text_with(catalog, text, data, name, entry))
