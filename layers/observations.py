@@ -74,8 +74,9 @@ def prepare_observations(gdf: gpd.GeoDataFrame, *, layer: str, source: str) -> t
                 f"time {t!r} is not an ISO 8601 time with an offset (e.g. 2026-02-03T09:15:00+07:00)")))
     if problems:
         raise LayerValidationError(layer, problems)
-    keys = _key(gdf)
     out = gdf.copy()
+    out["time"] = [note_time(t).isoformat() for t in gdf["time"]]  # text, as written: a GeoJSON reader may
+    keys = _key(out)                                                # have made it a datetime
     out["id"] = _ids(keys)
     keep = ~out["id"].duplicated()
     out = out[keep.to_numpy()]

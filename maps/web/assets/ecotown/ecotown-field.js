@@ -94,6 +94,10 @@
     return b;
   }
 
+  function fill(tpl, vals) {  // every {key} of a template, as text
+    return String(tpl).replace(/\{(\w+)\}/g, function (m, k) { return vals[k] != null ? String(vals[k]) : m; });
+  }
+
   function metres(d) { return Math.round(d).toLocaleString("en-US") + " m"; }
 
   function isoNow(d) {  // ISO 8601 with the device's offset, e.g. 2026-02-03T09:15:00+07:00
@@ -131,6 +135,13 @@
     el("span", "ecotown-bar-text", F.bar, bar);
     el("span", "ecotown-bar-more", "\u25be", bar);
     bar.addEventListener("click", function () { body.classList.toggle("ecotown-title-open"); });
+    if (title) {  // a search hit chosen: the title closes again, so that its popup shows
+      title.addEventListener("click", function (e) {
+        if (e.target.closest && e.target.closest(".ecotown-search-results li:not(.ecotown-none)")) {
+          body.classList.remove("ecotown-title-open");
+        }
+      }, true);
+    }
 
     /* ---- sheets: one panel at a time at the bottom of a phone (a side panel on a desktop) */
     var sheet = el("div", "ecotown-sheet", null, body);
@@ -162,7 +173,7 @@
         button("\u270e", "ecotown-add-note", box, function () { noteForm(null, null); }, W.add_note);
         var nb = button("\u2630", "ecotown-notes-btn", box, showNotes, W.notes);
         state.count = el("span", "ecotown-count", "", nb);
-        button("\u24d8", "ecotown-legend-btn", box, function () {
+        button("i", "ecotown-legend-btn", box, function () {
           closeSheet();
           body.classList.toggle("ecotown-legend-open");
         }, W.legend);
@@ -261,8 +272,7 @@
       if (!A.rings.length) el("li", null, W.no_ring, rl);
       A.rings.forEach(function (r) {
         var li = el("li", "ecotown-ring-line", null, rl);
-        li.textContent = W.in_ring.replace("{ring}", metres(r.ring)).replace("{id}", r.id)
-          .replace("{name}", r.name) + ", " + where(r);
+        li.textContent = fill(W.in_ring, {ring: metres(r.ring), id: r.id, name: r.name}) + ", " + where(r);
       });
       [["factory", W.factories], ["mine", W.mines], ["village", W.villages]].forEach(function (k) {
         var rows = (A.nearest[k[0]] || []).slice(0, 3);
@@ -375,7 +385,8 @@
     }
 
     function popupOptions() {
-      return phone() ? {maxWidth: window.innerWidth - 24, maxHeight: Math.round(window.innerHeight * 0.55)}
+      return phone() ? {maxWidth: window.innerWidth - 60, maxHeight: Math.round(window.innerHeight * 0.5),
+                        autoPanPaddingTopLeft: [10, 50]}
                      : {maxWidth: 420};
     }
 
@@ -421,7 +432,7 @@
           n.lat = c.lat; n.lon = c.lng; n.accuracy_m = null; n.where = "centre";
         }
       }
-      var whereText = n.where === "gps" ? W.at_gps.replace("{acc}", metres(n.accuracy_m || 0))
+      var whereText = n.where === "gps" ? fill(W.at_gps, {acc: metres(n.accuracy_m || 0)})
         : n.where === "subject" ? W.at_subject : n.where === "centre" ? W.at_centre : "";
       el("p", "ecotown-note-where", (n.subject_id ? n.subject_id + " \u00b7 " : "") + whereText + " \u00b7 " + n.time, b);
       var kl = el("label", "ecotown-field-label", W.kind, b);
@@ -536,7 +547,7 @@
 
     function copyText(text, name) {
       var out = state.exportOut;
-      el("p", null, W.copy_hint.replace("{name}", name), out);
+      el("p", null, fill(W.copy_hint, {name: name}), out);
       var ta = el("textarea", "ecotown-export-text", null, out);
       ta.value = text;
       ta.readOnly = true;
@@ -559,6 +570,10 @@
         noteForm(null, {id: id, ll: it.ll});
       });
     });
+
+    /* a popup on a phone: the buttons on the left step aside */
+    map.on("popupopen", function () { body.classList.add("ecotown-popup-open"); });
+    map.on("popupclose", function () { body.classList.remove("ecotown-popup-open"); });
 
     load();
     drawNotes();

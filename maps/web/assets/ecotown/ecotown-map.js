@@ -149,8 +149,8 @@
     if (!it || !(it.p || it.pf || it.pi != null)) return;
     var spec = it.pf ? it.pf() : (it.p || P.pops[it.pi]);
     var content = buildPopup(P, spec);
-    var opts = phone() ? {maxWidth: window.innerWidth - 24, minWidth: Math.min(260, window.innerWidth - 24),
-                          maxHeight: Math.round(window.innerHeight * 0.55), autoPanPaddingTopLeft: [10, 100],
+    var opts = phone() ? {maxWidth: window.innerWidth - 60, minWidth: Math.min(260, window.innerWidth - 60),
+                          maxHeight: Math.round(window.innerHeight * 0.5), autoPanPaddingTopLeft: [10, 50],
                           autoPanPaddingBottomRight: [10, 30]}
       : {maxWidth: 560, autoPanPaddingTopLeft: [60, 190], autoPanPaddingBottomRight: [20, 20]};
     var pop = L.popup(opts).setLatLng(latlng).setContent(content);
@@ -191,7 +191,7 @@
           var g = hit.group;
           if (!map.hasLayer(g)) map.addLayer(g);
           var ll = hit.layer.getLatLng ? hit.layer.getLatLng() : hit.layer.getBounds().getCenter();
-          map.setView(ll, Math.max(map.getZoom(), P.search_zoom || 15));
+          map.setView(ll, Math.max(map.getZoom(), P.search_zoom || 15), {animate: !phone()});  // a popup pans into view on a still map
           var h = g._ecotownHooks || [null, null];
           openFor(map, P, hit.layer, ll, h[0], h[1]);
           list.textContent = "";
