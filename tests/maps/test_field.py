@@ -312,7 +312,7 @@ def _jpeg(width=2400, height=1800) -> bytes:
     return buf.getvalue()
 
 
-def test_notes_survive_a_reload_and_a_closed_browser_and_come_back_into_the_tool(maps_dir, browser, sample,
+def test_notes_survive_a_reload_and_come_back_into_the_tool(maps_dir, browser, sample,
                                                                                 tmp_path):
     ph = Phone(browser, downloads=True)
     try:
@@ -376,7 +376,7 @@ def test_notes_survive_a_reload_and_a_closed_browser_and_come_back_into_the_tool
     finally:
         ph.close()
 
-    # a closed browser: a new page of the same profile still has them (localStorage of the file's origin)
+    # the exported file (a closed browser keeps the notes too: test_notes_survive_a_closed_browser)
     data = json.loads(exported.read_text(encoding="utf-8"))
     assert [f["geometry"]["type"] for f in data["features"]] == ["Point", "Point"]
     props = data["features"][0]["properties"]
