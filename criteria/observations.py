@@ -35,7 +35,7 @@ def _assign(notes: gpd.GeoDataFrame, subjects: gpd.GeoDataFrame, within_m: float
     geoms = subjects.geometry.to_numpy()
     out, dist = [], []
     for sid, pt in zip(notes["subject_id"], notes.geometry):
-        sid = "" if sid is None or (isinstance(sid, float) and sid != sid) else str(sid)
+        sid = "" if sid is None or pd.isna(sid) else str(sid)
         if sid in known:
             out.append(sid)
             dist.append(float(pt.distance(geoms[ids.get_loc(sid)])))

@@ -17,22 +17,44 @@ from typing import Any
 from pyproj import CRS
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from .catalog import LayerSpec, load_catalog, sample_catalog_path, sha256_file
-from .atomic import writable_problem
-from .catalog_edit import catalog_text_with, read_catalog_data
-from .errors import CatalogError, LayerError, LayerReadError, LayerValidationError, Problem
-from .formats import folder_message, format_of, is_raster_file, open_vector
 from . import observations
+from .atomic import writable_problem
+from .catalog import LayerSpec, load_catalog, sample_catalog_path, sha256_file
+from .catalog_edit import catalog_text_with, read_catalog_data
+from .errors import (
+    CatalogError,
+    LayerError,
+    LayerReadError,
+    LayerValidationError,
+    Problem,
+)
+from .formats import folder_message, format_of, is_raster_file, open_vector
 from .mapping import FieldMapping, save_mapping
 from .raster_add import stage_raster
 from .read import inspect_frame
 from .repair import Repair, repair_geometries
 from .roles import load_roles
-from .store import RASTER_DIR, STORE_NAME, Transaction, check_store, delete_store_layer, project_lock, \
-    raster_path, store_path, write_store_layer
+from .store import (
+    RASTER_DIR,
+    STORE_NAME,
+    Transaction,
+    check_store,
+    delete_store_layer,
+    project_lock,
+    raster_path,
+    store_path,
+    write_store_layer,
+)
 
-__all__ = ["AddResult", "add_layer", "remove_layer", "check_layer_name", "default_layer_name", "check_id_prefix",
-           "RemoveResult"]
+__all__ = [
+    "AddResult",
+    "RemoveResult",
+    "add_layer",
+    "check_id_prefix",
+    "check_layer_name",
+    "default_layer_name",
+    "remove_layer",
+]
 
 _NAME = re.compile(r"^[A-Za-z0-9_\u0e00-\u0e7f][A-Za-z0-9_\-\u0e00-\u0e7f]{0,62}$")
 #: what a default layer name keeps of a file name: every Thai character (vowels and tone marks too), not only \w
@@ -147,7 +169,7 @@ def _crs_label(crs) -> str | None:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _prefix(given: str | None, old: Any) -> str | None:

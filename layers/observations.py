@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import math
 from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
@@ -25,8 +26,15 @@ import yaml
 
 from .errors import LayerValidationError, Problem
 
-__all__ = ["ROLE", "KINDS_FILE", "observation_kinds", "note_time", "prepare_observations", "append_observations",
-           "in_year"]
+__all__ = [
+    "KINDS_FILE",
+    "ROLE",
+    "append_observations",
+    "in_year",
+    "note_time",
+    "observation_kinds",
+    "prepare_observations",
+]
 
 ROLE = "observations"
 KINDS_FILE = "observation_kinds.yaml"
@@ -41,10 +49,10 @@ def observation_kinds() -> tuple[dict[str, str], ...]:
 
 def note_time(value: object) -> _dt.datetime | None:
     """The time of a note (ISO 8601; an offset is required, so that a note means one moment), or None."""
-    if value is None or (isinstance(value, float) and value != value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     try:
-        t = _dt.datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
+        t = _dt.datetime.fromisoformat(str(value).strip())
     except ValueError:
         return None
     return t if t.tzinfo is not None else None

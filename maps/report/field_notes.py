@@ -3,10 +3,12 @@ as the maps took them, with the facility or village each was counted for. Words 
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from criteria import Assessment
@@ -25,7 +27,7 @@ def _words() -> dict[str, dict[str, str]]:
 
 
 def _text(v: Any) -> str:
-    return "" if v is None or (isinstance(v, float) and v != v) else str(v)
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
 def field_notes_annex(a: Assessment, lang: str) -> dict[str, Any] | None:
@@ -42,7 +44,7 @@ def field_notes_annex(a: Assessment, lang: str) -> dict[str, Any] | None:
         rows.append({"id": _text(r.get("id")), "time": _text(r.get("time")),
                      "kind": kinds.get(_text(r.get("kind")), _text(r.get("kind"))),
                      "subject": _text(r.get("subject_id")), "counted_for": _text(r.get("counted_for")),
-                     "accuracy": "" if acc is None or acc != acc else f"±{float(acc):,.0f} m",
+                     "accuracy": "" if acc is None or pd.isna(acc) else f"±{float(acc):,.0f} m",
                      "text": _text(r.get("text")), "photo": photo if photo.startswith(_PHOTO) else ""})
     intro = words["intro"].format(n=len(rows), m=f"{counting_distance_m():,.0f}")
     return {"words": words, "intro": intro, "rows": rows, "n": len(rows)}

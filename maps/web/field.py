@@ -18,6 +18,7 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -29,7 +30,7 @@ from .features import lonlat, point_ll, text
 from .offline import ASSETS_DIR, safe_json
 from .plugins import RawHtml, _read
 
-__all__ = ["attach_field", "field_payload", "observation_group", "town_key", "FIELD_WORDS"]
+__all__ = ["FIELD_WORDS", "attach_field", "field_payload", "observation_group", "town_key"]
 
 FIELD_JS = ASSETS_DIR / "ecotown" / "ecotown-field.js"
 FIELD_CSS = ASSETS_DIR / "ecotown" / "ecotown-field.css"
@@ -157,7 +158,7 @@ def observation_group(a: Assessment, sty: Any, decimals: int) -> list[dict[str, 
         acc = r.get("accuracy_m")
         rows = [["time / เวลา", text(r.get("time"))], ["subject / สถานที่", subject],
                 ["counted for / นับให้", counted],
-                ["accuracy / ความแม่นยำ", "-" if acc is None or acc != acc else f"±{float(acc):,.0f} m"]]
+                ["accuracy / ความแม่นยำ", "-" if acc is None or pd.isna(acc) else f"±{float(acc):,.0f} m"]]
         pop: dict[str, Any] = {"title": kind, "sub": f"field note / บันทึกภาคสนาม {text(r.get('id'))}",
                                "rows": rows, "note": text(r.get("text"))}
         photo = text(r.get("photo"))

@@ -492,9 +492,9 @@ def test_print_gives_the_view_with_title_legend_scale_north_and_date(maps_dir, b
 def test_notes_survive_a_closed_browser(maps_dir, browser, tmp_path):
     """A browser profile on disk (as a phone keeps it): a note added, the browser closed and opened again."""
     profile = tmp_path / "profile"
-    opts = dict(executable_path=CHROMIUM, args=CHROMIUM_ARGS, viewport=PHONE, is_mobile=True, has_touch=True,
-                geolocation={"latitude": HERE[0], "longitude": HERE[1], "accuracy": 20}, permissions=["geolocation"],
-                offline=True)
+    opts = {"executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "viewport": PHONE, "is_mobile": True, "has_touch": True,
+                "geolocation": {"latitude": HERE[0], "longitude": HERE[1], "accuracy": 20}, "permissions": ["geolocation"],
+                "offline": True}
     chromium = browser.browser_type
     ctx = chromium.launch_persistent_context(str(profile), **opts)
     page = ctx.new_page()
