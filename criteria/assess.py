@@ -22,6 +22,7 @@ from .evidence import load_evidence
 from .missing import data_gaps
 from .provenance import build_manifest, layer_inputs, software_version
 from .score import Scores, score
+from .observations import count_observations
 from .tables import read_boundary, read_communities, read_context, read_facilities, town_row
 
 __all__ = ["run_assessment", "DEFAULT_EDITION", "software_version", "run_rings"]
@@ -142,6 +143,7 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
     say("Drawing rings")
     bands = ring_bands(x.facilities, rings)
     fac, com, town = subject_tables(inputs, x, green, zone)
+    fac, com = count_observations(inputs.context, fac, com, year)  # field notes of the year, per subject
     say("Scoring against the criteria")
     ev_path = Path(evidence_path) if evidence_path else cat.evidence.get(year)
     tables, evidence, scores = score_subjects(ed, fac, com, town, ev_path, overrides)

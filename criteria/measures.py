@@ -16,6 +16,8 @@ from typing import Any
 
 from layers import load_roles
 
+from .observations import OBSERVATION_MEASURES
+
 __all__ = ["RING_MEASURES", "ANALYSIS_RESULTS", "SUBJECT_ROLES", "GREEN_MEASURE", "BURDEN_RADIUS_M",
            "IMPLIED_RING_M", "ring_column", "split_column",
            "known_column", "measure_problem"]
@@ -42,6 +44,8 @@ ANALYSIS_RESULTS: dict[str, tuple[str, ...]] = {
     "town": ("name", "name_en", "population", "households", "area_km2", "green_share", "industrial_zone_share",
              "communities"),
 }
+ANALYSIS_RESULTS["factory"] += OBSERVATION_MEASURES  # field notes counted per subject (criteria/observations.py)
+ANALYSIS_RESULTS["community"] += OBSERVATION_MEASURES
 ANALYSIS_RESULTS["mine"] = ANALYSIS_RESULTS["factory"]
 
 #: the proximity burden sums 1/d over the facilities within this distance (metres); an edition that reads

@@ -12,7 +12,7 @@ from .errors import CriteriaError
 
 __all__ = ["read_facilities", "read_communities", "read_context", "read_boundary", "town_row"]
 
-CONTEXT_ROLES = ("receptors", "water", "roads", "green", "landuse")
+CONTEXT_ROLES = ("receptors", "water", "roads", "green", "landuse", "observations")
 
 
 def _with_id(gdf: gpd.GeoDataFrame, name: str) -> gpd.GeoDataFrame:

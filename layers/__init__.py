@@ -18,6 +18,7 @@ from .errors import (
 )
 from .raster import RasterInfo, inspect_raster, read_raster_spec
 from .formats import Source, open_vector
+from .observations import note_time, observation_kinds
 from .mapping import FieldMapping, load_mapping, parse_map_options, save_mapping
 from .join import JoinReport, JoinResult, apply_joins, join_table
 from .joinspec import JoinSpec
@@ -73,4 +74,6 @@ __all__ = [
     "LayerReadError",
     "LayerValidationError",
     "Problem",
+    "observation_kinds",
+    "note_time",
 ]

@@ -17,21 +17,44 @@ from typing import Any
 from pyproj import CRS
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
-from .catalog import LayerSpec, load_catalog, sample_catalog_path, sha256_file
+from . import observations
 from .atomic import writable_problem
+from .catalog import LayerSpec, load_catalog, sample_catalog_path, sha256_file
 from .catalog_edit import catalog_text_with, read_catalog_data
-from .errors import CatalogError, LayerError, LayerReadError, LayerValidationError, Problem
+from .errors import (
+    CatalogError,
+    LayerError,
+    LayerReadError,
+    LayerValidationError,
+    Problem,
+)
 from .formats import folder_message, format_of, is_raster_file, open_vector
 from .mapping import FieldMapping, save_mapping
 from .raster_add import stage_raster
 from .read import inspect_frame
 from .repair import Repair, repair_geometries
 from .roles import load_roles
-from .store import RASTER_DIR, STORE_NAME, Transaction, check_store, delete_store_layer, project_lock, \
-    raster_path, store_path, write_store_layer
+from .store import (
+    RASTER_DIR,
+    STORE_NAME,
+    Transaction,
+    check_store,
+    delete_store_layer,
+    project_lock,
+    raster_path,
+    store_path,
+    write_store_layer,
+)
 
-__all__ = ["AddResult", "add_layer", "remove_layer", "check_layer_name", "default_layer_name", "check_id_prefix",
-           "RemoveResult"]
+__all__ = [
+    "AddResult",
+    "RemoveResult",
+    "add_layer",
+    "check_id_prefix",
+    "check_layer_name",
+    "default_layer_name",
+    "remove_layer",
+]
 
 _NAME = re.compile(r"^[A-Za-z0-9_\u0e00-\u0e7f][A-Za-z0-9_\-\u0e00-\u0e7f]{0,62}$")
 #: what a default layer name keeps of a file name: every Thai character (vowels and tone marks too), not only \w
@@ -146,7 +169,7 @@ def _crs_label(crs) -> str | None:
 
 
 def _now() -> str:
-    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+    return _dt.datetime.now(_dt.UTC).replace(microsecond=0).isoformat()
 
 
 def _prefix(given: str | None, old: Any) -> str | None:
@@ -201,7 +224,7 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
               mapping: FieldMapping | None = None, year: int | None = None, repair: bool = False,
               replace_existing: bool = False, save_mapping_to: str | Path | None = None,
               description: str = "", id_prefix: str | None = None, lock_timeout: float | None = None,
-              sheet: str | None = None) -> AddResult:
+              sheet: str | None = None, append: bool = False) -> AddResult:
     """Check the layer in ``path`` against ``role`` and add it to the catalog's store (or raise, changing nothing).
 
     ``mapping`` gives the source field -> canonical field mapping, id field, CRS (for files without one),
@@ -209,7 +232,8 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
     when it does not exist. ``id_prefix`` is recorded in the entry and put before every id when the layer is read
     (``--replace`` keeps the old entry's prefix unless a new one is given). The project is locked
     (:func:`layers.store.project_lock`) from re-reading the catalog to the commit; ``lock_timeout`` is how long to
-    wait for another writer.
+    wait for another writer. ``append`` (role ``observations`` only) adds the notes to the stored layer of that
+    name, each note once (:mod:`layers.observations`).
 
     Raises
     ------
@@ -228,6 +252,9 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
     if mapping.role and mapping.role != role:
         raise CatalogError(f"the mapping is for role '{mapping.role}', but --role is '{role}'")
     mapping = replace(mapping, role=role)
+    if append and role != observations.ROLE:
+        raise CatalogError(f"--append adds notes to a layer of role '{observations.ROLE}'; for role '{role}' use "
+                           "--replace (or a new --name)")
     catalog = _check_catalog_path(Path(catalog))
     if not src.exists():
         raise LayerReadError(f"{src}: file not found")
@@ -235,6 +262,9 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
         raise LayerReadError(folder_message(src))
     name = name or default_layer_name(src, role)
     check_layer_name(name)
+    if append:  # to the stored layer of that name, or a new layer when there is none yet
+        replace_existing = name in _stored_names(catalog, read_catalog_data(catalog)[1]) if catalog.exists() \
+            else False
     mapping.check(role, "--map")
     crs = _check_crs(mapping.crs, "--crs")
     if id_prefix is not None:
@@ -321,6 +351,10 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
                                                           message="the layer could not be read")])
     warnings += [str(p) for p in res.warnings]
     gdf = res.gdf
+    if role == observations.ROLE:
+        gdf, repeated = observations.prepare_observations(gdf, layer=name, source=str(src))
+        if repeated:
+            warnings.append(f"{repeated} note(s) appear twice in {src.name} (same time, position and text): kept once")
     store = store_path(catalog)
     with project_lock(catalog, timeout=lock_timeout) as lock:
         text, data = read_catalog_data(catalog)  # as it is now: another writer may have changed it meanwhile
@@ -330,6 +364,10 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
                        src_crs=original_crs, description=description, id_prefix=_prefix(id_prefix, old))
         if isinstance(old, dict) and old.get("joins") and old.get("role") == role:
             entry["joins"] = old["joins"]  # next year's layer keeps its joined tables (checked when it is read)
+        if append and old is not None:
+            gdf, added, known = observations.append_observations(store, name, gdf)
+            warnings.append(f"{added} new note(s) added to '{name}'" + (
+                f"; {known} already stored (same time, position and text) not added again" if known else ""))
         with Transaction() as txn:
             write_store_layer(txn, store, name, gdf)
             txn.stage_text(catalog, catalog_text_with(catalog, text, data, name, entry))

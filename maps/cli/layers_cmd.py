@@ -182,6 +182,8 @@ def add(
                                          "area changes.")] = False,
     replace: Annotated[bool, typer.Option("--replace", help="Replace the layer of that name (the old one stays "
                                           "until the new one is complete).")] = False,
+    append: Annotated[bool, typer.Option("--append", help="Role observations: add these field notes to the "
+                                         "stored layer (a note already there is not added again).")] = False,
     encoding: Annotated[Optional[str], typer.Option("--encoding", help="Text encoding of a shapefile without "
                                                     ".cpg (e.g. cp874).")] = None,
     mapping: Annotated[Optional[Path], typer.Option("--mapping", help="Reuse a mapping saved with "
@@ -202,10 +204,10 @@ def add(
                                  param_hint="--role")
     res = add_layer(path, role=role, catalog=catalog, name=name, mapping=merged, year=year, repair=repair,
                     replace_existing=replace, save_mapping_to=save_mapping, id_prefix=id_prefix,
-                    sheet=sheet)
+                    sheet=sheet, append=append)
     if quiet:
         return
-    what = "replaced" if res.replaced else "added"
+    what = "appended to" if append and res.replaced else "replaced" if res.replaced else "added"
     count = f"{res.features:,} features" if res.features is not None else "raster"
     console.print(f"[green]{what}[/] layer '{res.name}' (role {res.role}, {count}) from {path}", highlight=False)
     console.print(f"  stored in {res.stored_in}; catalog {res.catalog}", markup=False)

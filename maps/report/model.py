@@ -26,6 +26,7 @@ from criteria import Assessment, explain_table, format_value, needs_text
 from ..errors import MapsError, TemplateError
 from ..history import COMPARISON_TABLES, Comparison, Record, compare, record_of
 from ..style import level_colors, level_label
+from .field_notes import field_notes_annex
 
 __all__ = ["LANGS", "ReportModel", "load_strings", "build_report", "report_tables_order", "format_in"]
 
@@ -304,6 +305,7 @@ def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | Non
         "missing_data": [r.action_th if lang == "th" else r.action
                          for r in getattr(a, "data_gaps", pd.DataFrame(columns=["action", "action_th"])).itertuples()],
         "coverage": a.manifest.get("scope") or {},
+        "field_notes": field_notes_annex(a, lang),  # the annex of the year's field notes (None: no such layer)
     }
     rep = ReportModel(lang=lang, year=a.year, strings=t, context=context, tables=tables, comparison=cmp)
     if figures:

@@ -25,6 +25,7 @@ from geo import to_lonlat
 
 from ..style import load_styles
 from .base import context_groups, engine_base_map, engine_payload, fmt_value, legend_box, title_box
+from .field import attach_field, observation_group
 from .features import StyleTable, encode, num_column, round_geojson, str_column, style_column, subject_columns
 from .plugins import attach_engine, engine_data, payload_bytes
 from .simplify import Plan, make_plan
@@ -195,6 +196,7 @@ def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
                    "search": True, "canvas": plan.canvas_points})
     groups.append({"name": "Villages by proximity burden / หมู่บ้านตามภาระจากความใกล้", "src": "vil", "s": "s_burden",
                    "tip": "{name} ({id}): burden {burden}", "show": False, "canvas": plan.canvas_points})
+    groups += observation_group(a, sty, dec)  # the year's field notes (role observations)
     ring_colors = {str(d): st["rings"].get(d, st["ring_default"])["color"] for d in a.rings_m}
     return {"kind": "buffer", "groups": groups, "styles": sty.styles, "ring_colors": ring_colors,
             "cols": {"fac": _facility_source(a, plan, sty), "vil": _village_source(a, plan, sty, ring)},
@@ -221,6 +223,7 @@ def buffer_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
         data = engine_data({**payload, **common})
     ring = a.headline_ring_m
     attach_engine(m, data)
+    attach_field(m, a, "buffer")  # phone layout, where I stand, field notes, print
 
     root = m.get_root().html
     root.add_child(title_box(a, "Buffer map / แผนที่แนวกันชน"))

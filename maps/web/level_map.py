@@ -19,6 +19,7 @@ from criteria import Assessment
 
 from ..style import level_colors, level_label, load_styles
 from .base import context_groups, engine_base_map, engine_payload, legend_box, title_box
+from .field import attach_field, observation_group
 from .features import (StyleTable, encode, indicator_columns, num_column, radius_by, str_column, style_column,
                        subject_columns)
 from .plugins import attach_engine, engine_data, payload_bytes
@@ -144,6 +145,7 @@ def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
         cols["fac"] = _facility_source(a, fac, plan, colors, sty, st["factory"], where, mine=False)
         groups.append({"name": "Factories / โรงงาน (by level)", "src": "fac", "search": True,
                        "canvas": plan.canvas_points})
+    groups += observation_group(a, sty, dec)  # the year's field notes (role observations)
     out = {"kind": "level", "groups": groups, "cols": cols, "styles": sty.styles, "tables": {},
            "notes": list(plan.notes)}
     if table is not None:
@@ -167,6 +169,7 @@ def level_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
         plan.prune(f"the data would exceed {plan.max_bytes / 1e6:g} MB")
         data = engine_data({**_payload(a, plan), **common})
     attach_engine(m, data)
+    attach_field(m, a, "level")  # phone layout, where I stand, field notes, print
 
     root = m.get_root().html
     root.add_child(title_box(a, "Eco-industrial town level map / แผนที่ระดับเมืองอุตสาหกรรมเชิงนิเวศ"))

@@ -89,6 +89,11 @@
       });
     }
     if (spec.note) el("p", "gap", spec.note, root);
+    if (spec.img && /^data:image\/(jpeg|png|webp);base64,/.test(spec.img)) {  // a field note's photo
+      var im = el("img", "ecotown-photo", null, root);
+      im.src = spec.img;
+      im.alt = spec.title || "";
+    }
     return root;
   }
 
@@ -134,11 +139,22 @@
     });
   }
 
+  /* a phone (at most 480 px wide): panels collapsed, no minimap, popups that fit the screen and scroll */
+  function phone() {
+    return !!(window.matchMedia && window.matchMedia("(max-width: 480px)").matches);
+  }
+
   function openFor(map, P, layer, latlng, onOpen, onClose) {
     var it = layer._ecotown;
     if (!it || !(it.p || it.pf || it.pi != null)) return;
     var spec = it.pf ? it.pf() : (it.p || P.pops[it.pi]);
-    var pop = L.popup({maxWidth: 560, autoPanPaddingTopLeft: [60, 190], autoPanPaddingBottomRight: [20, 20]}).setLatLng(latlng).setContent(buildPopup(P, spec));
+    var content = buildPopup(P, spec);
+    var opts = phone() ? {maxWidth: window.innerWidth - 60, minWidth: Math.min(260, window.innerWidth - 60),
+                          maxHeight: Math.round(window.innerHeight * 0.5), autoPanPaddingTopLeft: [10, 50],
+                          autoPanPaddingBottomRight: [10, 30]}
+      : {maxWidth: 560, autoPanPaddingTopLeft: [60, 190], autoPanPaddingBottomRight: [20, 20]};
+    var pop = L.popup(opts).setLatLng(latlng).setContent(content);
+    map.fire("ecotownpopup", {item: it, content: content});  // the field tools add "add note" here
     map.openPopup(pop);
     if (onOpen) onOpen(it);
     if (onClose) pop.on("remove", onClose);
@@ -175,7 +191,7 @@
           var g = hit.group;
           if (!map.hasLayer(g)) map.addLayer(g);
           var ll = hit.layer.getLatLng ? hit.layer.getLatLng() : hit.layer.getBounds().getCenter();
-          map.setView(ll, Math.max(map.getZoom(), P.search_zoom || 15));
+          map.setView(ll, Math.max(map.getZoom(), P.search_zoom || 15), {animate: !phone()});  // a popup pans into view on a still map
           var h = g._ecotownHooks || [null, null];
           openFor(map, P, hit.layer, ll, h[0], h[1]);
           list.textContent = "";
@@ -528,15 +544,15 @@
     });
     var lines = lineView(map, P, byId);
 
-    L.control.layers(base, overlays, {collapsed: !!P.collapse_layers, position: "topright"}).addTo(map);
+    L.control.layers(base, overlays, {collapsed: !!P.collapse_layers || phone(), position: "topright"}).addTo(map);
     if (P.controls.search) searchControl(map, P, index).addTo(map);
     if (P.controls.measure) measureControl(map, P).addTo(map);
-    if (P.controls.minimap) miniMap(map, P).addTo(map);
+    if (P.controls.minimap && !phone()) miniMap(map, P).addTo(map);
     if (P.years) yearSlider(map, P, yearLayers).addTo(map);
     noteBox(map, P);
     map.fitBounds(P.bounds);
     window.ecotownTiming = {build_ms: performance.now() - t0, ready_ms: performance.now(), groups: groupMs};
     window.ecotownReady = true;
-    return {index: index};
+    return {index: index, map: map};
   };
 })();
