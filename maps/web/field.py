@@ -23,11 +23,10 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from criteria import Assessment
+from geo import to_lonlat
 from layers import observation_kinds
 
 from ..style import level_colors, level_label
-from geo import to_lonlat
-
 from .features import point_ll, text
 from .offline import ASSETS_DIR, safe_json
 from .plugins import RawHtml, _read

@@ -401,9 +401,9 @@ def test_notes_survive_a_reload_and_come_back_into_the_tool(maps_dir, browser, s
     assert int(b.facilities["observations"].sum() + b.communities["observations"].sum()) == 2
 
     # the annual report lists them in an annex, as text
-    from maps.report import build_annual_report, render_annual_html
+    from maps.report import build_report, render_annual_html
 
-    html = render_annual_html(build_annual_report(b, lang="th", figures=False))
+    html = render_annual_html(build_report(b, lang="th", figures=False))
     assert "ภาคผนวก บันทึกภาคสนาม" in html and "กลิ่นเหม็นจากบ่อน้ำเสีย ตอนเย็น" in html
     assert "&lt;img src=x" in html and "<img src=x" not in html
 
