@@ -53,6 +53,19 @@ def tiny_town(tmp_path: Path) -> Path:
     }, town="boundary")
 
 
+#: fixtures that start something outside Python, and the marker (lane) each gives the tests that use it,
+#: directly or through another fixture; `make test-fast` leaves these lanes out (pyproject.toml lists the markers)
+LANE_OF_FIXTURE = {"browser_page": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that opens Chromium through ``browser_page``, so none can slip into the fast lane."""
+    for item in items:
+        for fixture, lane in LANE_OF_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(lane) is None:
+                item.add_marker(lane)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]

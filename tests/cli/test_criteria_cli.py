@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import pytest
 from typer.testing import CliRunner
 
 from layers.sample.generate import FACTORY_IDS
@@ -33,6 +34,7 @@ def test_explain_unknown_subject_suggests_ids():
     assert r.exit_code == 4 and "Did you mean" in r.output and "Traceback" not in r.output
 
 
+@pytest.mark.slow  # assesses the whole sample twice (about 3 s)
 def test_what_if_for_one_factory_changes_only_what_follows(tmp_path):
     base, what_if = tmp_path / "base", tmp_path / "whatif"
     assert _run("assess", "--year", "2026", "--out", str(base), "-q").exit_code == 0

@@ -79,6 +79,7 @@ def sample():
     return run_assessment(year=2026)
 
 
+@pytest.mark.slow  # re-scores the sample once per subject (about 3 s)
 def test_gap_really_lifts_every_subject_one_level(sample):
     a = sample
     checked = 0
