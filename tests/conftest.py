@@ -73,10 +73,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture
 def browser_page():
-    """A headless Chromium page with every non-file request blocked; yields (page, requests, errors)."""
+    """A headless Chromium page with every non-file request blocked; yields (page, requests, errors).
+
+    Waits are on states (tests/browser.py); their time limit is only a bound for a hung page.
+    """
     import shutil as _sh
 
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import TIMEOUT_MS
 
     exe = _sh.which("chromium") or CHROMIUM
     if not Path(exe).exists():
@@ -86,6 +91,8 @@ def browser_page():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(TIMEOUT_MS)
+        expect.set_options(timeout=TIMEOUT_MS)
 
         def route(r):
             requests.append(r.request.url)
