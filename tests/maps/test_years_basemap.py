@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from criteria import run_assessment
+from tests.browser import open_map, popup
 from maps import write_map
 from maps.basemap import landcover_png
 from maps.errors import MapsError
 from maps.level_map import level_map
 from maps.style import level_colors
 from maps.years_map import years_map
-from tests.browser import open_map, popup
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 

@@ -14,8 +14,8 @@ from maps.cli.main import app
 from maps.history import HistoryStore, record_of
 from maps.style import level_colors
 from maps.years_map import year_data_of_record
-from tests.browser import open_map, popup
 from layers.sample.generate import FACTORY_IDS
+from tests.browser import open_map, popup
 
 from .conftest import CLOSED_ID
 
