@@ -42,4 +42,4 @@ sample: setup
 	$(BIN)/python -m layers.sample.generate
 
 clean:
-	rm -rf out ecotown-out .pytest_cache tests/_artifacts
+	rm -rf out ecotown-out .pytest_cache .ruff_cache .mypy_cache tests/_artifacts
