@@ -57,6 +57,7 @@ def test_sample_has_scores_for_every_subject(sample_out):
     assert all(0.0 <= float(f["green_share_within_1000"]) <= 1.0 for f in fac)
 
 
+@pytest.mark.slow  # assesses the sample a second time (1 to 2 s)
 def test_same_inputs_give_byte_identical_tables(sample_out, tmp_path):
     again = tmp_path / "again"
     r = CliRunner().invoke(app, ["assess", "--year", "2026", "--out", str(again), "-q"], catch_exceptions=False)
