@@ -5,7 +5,7 @@ BIN     := $(VENV)/bin
 YEAR    ?= 2026
 OUT     ?= out/nong-pho-$(YEAR)
 
-.PHONY: setup system-deps run test sample bench clean
+.PHONY: setup system-deps run test test-fast lint sample bench clean
 
 # A virtual environment with ecotown installed (editable) and the test tools.
 $(BIN)/ecotown: pyproject.toml
@@ -24,13 +24,22 @@ system-deps:
 run: setup
 	$(BIN)/ecotown assess --year $(YEAR) --out $(OUT)
 
-# The whole test suite, including the browser tests.
-test: setup system-deps
+# The whole test suite (every lane: browser, PostGIS, QGIS, slow), after the linter and the type checker.
+test: setup system-deps lint
 	$(BIN)/python -m pytest -q
+
+# Everyday lane, under a minute: no browser, no database or QGIS, nothing slow (markers in pyproject.toml).
+test-fast: setup system-deps
+	$(BIN)/python -m pytest -q -m "not browser and not postgis and not qgis and not slow"
+
+# ruff (pyflakes, pycodestyle, bugbear) on everything; mypy on geo/ (settings in pyproject.toml).
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 # Regenerate the bundled sample from its generator script.
 sample: setup
 	$(BIN)/python -m layers.sample.generate
 
 clean:
-	rm -rf out ecotown-out .pytest_cache tests/_artifacts
+	rm -rf out ecotown-out .pytest_cache .ruff_cache .mypy_cache tests/_artifacts

@@ -50,6 +50,8 @@ def band_sums(codes: np.ndarray, code_row: np.ndarray, n_rows: int, dist: np.nda
     if table is None:  # counts only: any valid "other" index will do
         table = np.zeros((1, 0))
         other_codes, code_other = codes, np.zeros(len(code_row), dtype=np.int64)
+    elif other_codes is None or code_other is None:
+        raise TypeError("band_sums: a table needs other_codes and code_other")
     table = np.ascontiguousarray(table, dtype=np.float64)
     pw = np.zeros(0) if pair_w is None else np.ascontiguousarray(pair_w, dtype=np.float64)
     width = table.shape[1] + 1 + (pair_w is not None)

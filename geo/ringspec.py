@@ -57,13 +57,9 @@ class RingSpec:
         return self.table[kc, self.count[kc] - 1]
 
 
-def _is_mapping(rings_m: object) -> bool:
-    return isinstance(rings_m, Mapping)
-
-
 def union_rings(rings_m: Sequence[float] | Mapping[str, Sequence[float]]) -> np.ndarray:
     """Every ring distance of a list or a kind mapping, ascending and checked."""
-    if _is_mapping(rings_m):
+    if isinstance(rings_m, Mapping):
         if not rings_m:
             raise GeoError("the ring mapping is empty; give at least one kind with its ring distances")
         for k, v in rings_m.items():
@@ -79,7 +75,7 @@ def ring_spec(rings_m: Sequence[float] | Mapping[str, Sequence[float]], faciliti
               kind_col: str = "kind") -> RingSpec:
     """Resolve ``rings_m`` (a list, or a mapping kind -> list with an optional 'default') for ``facilities``."""
     n = len(facilities)
-    if not _is_mapping(rings_m):
+    if not isinstance(rings_m, Mapping):
         rings = check_rings(rings_m)
         return RingSpec(rings, {}, rings[None, :], np.array([len(rings)]), np.zeros(n, dtype=np.int64))
     union = union_rings(rings_m)

@@ -53,6 +53,19 @@ def tiny_town(tmp_path: Path) -> Path:
     }, town="boundary")
 
 
+#: fixtures that start something outside Python, and the marker (lane) each gives the tests that use it,
+#: directly or through another fixture; `make test-fast` leaves these lanes out (pyproject.toml lists the markers)
+LANE_OF_FIXTURE = {"browser_page": "browser"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that opens Chromium through ``browser_page``, so none can slip into the fast lane."""
+    for item in items:
+        for fixture, lane in LANE_OF_FIXTURE.items():
+            if fixture in getattr(item, "fixturenames", ()) and item.get_closest_marker(lane) is None:
+                item.add_marker(lane)
+
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -60,10 +73,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 @pytest.fixture
 def browser_page():
-    """A headless Chromium page with every non-file request blocked; yields (page, requests, errors)."""
+    """A headless Chromium page with every non-file request blocked; yields (page, requests, errors).
+
+    Waits are on states (tests/browser.py); their time limit is only a bound for a hung page.
+    """
     import shutil as _sh
 
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    from tests.browser import TIMEOUT_MS
 
     exe = _sh.which("chromium") or CHROMIUM
     if not Path(exe).exists():
@@ -73,6 +91,8 @@ def browser_page():
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=exe, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(TIMEOUT_MS)
+        expect.set_options(timeout=TIMEOUT_MS)
 
         def route(r):
             requests.append(r.request.url)

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from maps.cli.main import app
+from tests.browser import open_map
 
 ARTIFACTS = Path(__file__).parent / "_artifacts"
 TABLES = ("town.csv", "facilities.csv", "communities.csv", "exposure.csv", "indicators.csv", "levels.csv",
@@ -56,6 +57,7 @@ def test_sample_has_scores_for_every_subject(sample_out):
     assert all(0.0 <= float(f["green_share_within_1000"]) <= 1.0 for f in fac)
 
 
+@pytest.mark.slow  # assesses the sample a second time (1 to 2 s)
 def test_same_inputs_give_byte_identical_tables(sample_out, tmp_path):
     again = tmp_path / "again"
     r = CliRunner().invoke(app, ["assess", "--year", "2026", "--out", str(again), "-q"], catch_exceptions=False)
@@ -102,9 +104,7 @@ def test_html_outputs_carry_no_external_resources(sample_out):
 @pytest.mark.parametrize("name", ["level-map.html", "buffer-map.html"])
 def test_maps_render_offline_in_chromium(sample_out, name, browser_page):
     page, requests, errors = browser_page
-    page.goto((sample_out / name).as_uri())
-    page.wait_for_selector(".leaflet-container", timeout=15000)
-    page.wait_for_timeout(500)
+    open_map(page, sample_out / name)
     assert page.locator(".leaflet-control-layers").count() == 1
     legend = page.locator(".ecotown-legend")
     assert legend.count() >= 1 and legend.first.is_visible()

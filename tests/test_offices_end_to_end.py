@@ -19,6 +19,8 @@ from tests.offices import write_office_files
 
 ROOT = Path(__file__).resolve().parents[1]
 
+pytestmark = pytest.mark.slow  # the whole CLI, command by command, in subprocesses
+
 
 def _readme_commands() -> list[str]:
     """The commands of the README section, as written there."""

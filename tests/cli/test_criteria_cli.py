@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 
+import pytest
 from typer.testing import CliRunner
 
 from layers.sample.generate import FACTORY_IDS
@@ -33,6 +34,7 @@ def test_explain_unknown_subject_suggests_ids():
     assert r.exit_code == 4 and "Did you mean" in r.output and "Traceback" not in r.output
 
 
+@pytest.mark.slow  # assesses the whole sample twice (about 3 s)
 def test_what_if_for_one_factory_changes_only_what_follows(tmp_path):
     base, what_if = tmp_path / "base", tmp_path / "whatif"
     assert _run("assess", "--year", "2026", "--out", str(base), "-q").exit_code == 0
@@ -55,6 +57,7 @@ def test_scenario_with_a_typo_is_refused_with_its_place(tmp_path):
     assert not (tmp_path / "o").exists() or not any((tmp_path / "o").iterdir())
 
 
+@pytest.mark.slow  # a full assess with the sensitivity run (1 to 1.5 s)
 def test_sensitivity_writes_its_table(tiny_town, tmp_path):
     out = tmp_path / "o"
     r = _run("assess", "--catalog", str(tiny_town), "--year", "2026", "--out", str(out), "--sensitivity")
@@ -77,6 +80,7 @@ def test_evidence_template_then_check(tmp_path):
     assert again.exit_code == 4 and "already exists" in again.output
 
 
+@pytest.mark.slow  # two full assess runs (about 2 s)
 def test_outputs_of_an_earlier_run_do_not_linger(tiny_town, tmp_path):
     out = tmp_path / "o"
     assert _run("assess", "--catalog", str(tiny_town), "--year", "2026", "--out", str(out), "-q",

@@ -7,9 +7,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.layers.addkit import project
 
 ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow  # the CLI in subprocesses
 
 
 def _ecotown(cwd: Path, *args: str) -> subprocess.CompletedProcess:

@@ -79,6 +79,7 @@ def sample():
     return run_assessment(year=2026)
 
 
+@pytest.mark.slow  # re-scores the sample once per subject (about 3 s)
 def test_gap_really_lifts_every_subject_one_level(sample):
     a = sample
     checked = 0
@@ -143,6 +144,7 @@ def test_scenario_file(tmp_path):
 
 # ----------------------------------------------------------------------------- sensitivity
 
+@pytest.mark.slow  # re-scores the sample with moved thresholds and rings (1 to 1.5 s)
 def test_sensitivity_reports_fragile_levels(sample):
     s = sensitivity(sample, rerun=lambda f: run_assessment(year=2026, ring_scale=f))
     assert len(s) == len(sample.levels)

@@ -39,6 +39,7 @@ def test_chunking_does_not_change_the_matrix(layers):
     assert a["facility_id"].astype(str).is_monotonic_increasing
 
 
+@pytest.mark.slow  # the pair search on every backend (1 to 1.5 s)
 def test_threads_backend_identical(layers):
     fac, com = layers
     a = geo.exposure_matrix(fac, com, RINGS)
@@ -49,6 +50,7 @@ def test_threads_backend_identical(layers):
                                   geo.exposure_matrix(fac, com, kinds, workers=3))
 
 
+@pytest.mark.slow  # starts a dask cluster (1 to 1.5 s)
 def test_distributed_cluster_identical(layers):
     from distributed import Client, LocalCluster
 

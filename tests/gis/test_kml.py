@@ -73,7 +73,7 @@ def test_kml_is_valid_xml_with_thai_names_and_level_styles(assessed):
     assert kml_color("#d7191c") == "ff1c19d7" and kml_color("#a6d96a", 0.5) == "806ad9a6"
 
     # every subject points at the style of its own level, and sits where it is (lon, lat)
-    for sid, level, kind in (("V2", None, "village"), ("V3", None, "village"), ("M1", None, "mine")):
+    for sid, kind in (("V2", "village"), ("V3", "village"), ("M1", "mine")):
         row = a.levels[a.levels["subject_id"] == sid].iloc[0]
         pm = [p for p in _placemarks(root)
               if any(d.get("name").endswith("_id") and d.findtext("k:value", namespaces=NS) == sid

@@ -32,6 +32,8 @@ PG_COLUMNS = {"เลขทะเบียนโรงงานแบบให�
 #: catalog keys that say where a file layer is and how to read the file
 FILE_KEYS = ("source", "layer", "encoding", "sheet", "coords", "crs", "id_field")
 
+pytestmark = pytest.mark.postgis  # starts PostgreSQL with PostGIS on loopback
+
 
 @pytest.fixture(scope="module")
 def pg():

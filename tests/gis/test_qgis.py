@@ -31,6 +31,8 @@ ARTIFACTS = HERE.parent / "_artifacts"
 SYSTEM_PYTHON = "/usr/bin/python3"
 LAYERS = ["facilities", "communities", "rings", "boundary"]
 
+pytestmark = pytest.mark.qgis  # every test opens results.gpkg in headless QGIS
+
 
 def system_python_with_qgis() -> str:
     """/usr/bin/python3 when it can import PyQGIS; else the test fails saying how to install it."""

@@ -34,6 +34,8 @@ PROJECT_YAML = Path(__file__).resolve().parents[2] / "maps" / "exports" / "qgis"
 GPKG_APPLICATION_ID = int.from_bytes(b"GPKG", "big")
 PARTIAL = "may only be partially supported"
 
+pytestmark = pytest.mark.qgis  # every test opens the project in headless QGIS
+
 
 def run_project_probe(gpkg: Path, qgs: Path, png: Path) -> dict:
     py = system_python_with_qgis()

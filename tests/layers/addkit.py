@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
+import shutil
+import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -74,8 +77,7 @@ def write_tif(path: Path, *, x0: float, y0: float, size: int = 100, res: float =
     return path
 
 
-def project(tmp_path: Path) -> Path:
-    """A project folder whose catalog already holds a boundary and villages (added through the CLI)."""
+def _make_project(tmp_path: Path) -> Path:
     proj = tmp_path / "proj"
     proj.mkdir()
     src = tmp_path / "src"
@@ -89,4 +91,29 @@ def project(tmp_path: Path) -> Path:
     r = cli("layers", "add", src / "villages.gpkg", "--role", "communities", "--name", "villages", "--id-field",
             "vid", "--year", "2025", "--catalog", cat)
     assert r.exit_code == 0, r.output
+    return cat
+
+
+_template: list[Path] = []  # the folder project() made through the CLI once in this test session
+
+
+def project(tmp_path: Path) -> Path:
+    """A project folder whose catalog already holds a boundary and villages (added through the CLI).
+
+    The CLI adds them once per test session, into a template folder (removed at exit); every call copies its
+    ``proj/`` and ``src/`` into ``tmp_path`` and points the catalog's ``source_file`` paths at the copy, so each
+    test gets what ``layers add`` would have written there (about 10 ms instead of 0.2 s, for some 80 tests).
+    """
+    if not _template:
+        folder = Path(tempfile.mkdtemp(prefix="ecotown-project-")).resolve()
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        _make_project(folder)
+        _template.append(folder)
+    folder = _template[0]
+    for sub in ("proj", "src"):
+        shutil.copytree(folder / sub, tmp_path / sub)
+    cat = tmp_path / "proj" / "catalog.yaml"
+    text = cat.read_text(encoding="utf-8")
+    assert text.count(f"source_file: {folder}/src/") == 2, text
+    cat.write_text(text.replace(f"source_file: {folder}/src/", f"source_file: {tmp_path.resolve()}/src/"), encoding="utf-8")
     return cat

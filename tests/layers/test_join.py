@@ -88,7 +88,7 @@ def test_unmatched_keys_are_reported_at_join_and_at_read(proj, tmp_path):
     assert r.exit_code == 0, r.output
     out = " ".join(r.output.split())
     assert "1 of 3 features matched" in out
-    assert f"2 feature key(s) have no row in the table" in out and f"'{REG[1]}', '{REG[2]}'" in out
+    assert "2 feature key(s) have no row in the table" in out and f"'{REG[1]}', '{REG[2]}'" in out
     assert "2 key(s) of the table match no feature: '10600000999999', '10600000888888'" in out
     res = inspect_layer(load_catalog(proj).get("factories"), 2026)
     assert res.gdf is not None and not res.errors

@@ -183,8 +183,8 @@ def test_registry_xlsx_row_without_coordinates_names_sheet_row(tmp_path):
 
 
 def test_catalog_entry_points_straight_at_a_registry_csv(tmp_path):
-    src = _csv(tmp_path / "reg.csv", TH_HEAD, _rows())
-    odd = _csv(tmp_path / "odd.csv", ["เลขทะเบียนโรงงานแบบใหม่", "ชื่อโรงงาน", "ลำดับประเภทโรงงาน", "N_WGS", "E_WGS"],
+    _csv(tmp_path / "reg.csv", TH_HEAD, _rows())
+    _csv(tmp_path / "odd.csv", ["เลขทะเบียนโรงงานแบบใหม่", "ชื่อโรงงาน", "ลำดับประเภทโรงงาน", "N_WGS", "E_WGS"],
                [[r[1], r[3], r[5], r[8], r[9]] for r in _rows()])
     cat = tmp_path / "catalog.yaml"
     cat.write_text(yaml.safe_dump({"name": "t", "layers": {

@@ -77,6 +77,7 @@ app(sys.argv[3:], prog_name="ecotown")
 """
 
 
+@pytest.mark.slow  # CLI writers in subprocesses
 def test_concurrent_adds_keep_every_layer(proj, tmp_path):
     src = tmp_path / "many"
     src.mkdir()
@@ -108,6 +109,7 @@ def test_concurrent_adds_keep_every_layer(proj, tmp_path):
     assert not [p.name for p in proj.parent.iterdir() if p.name.startswith(".")]  # no lock or temporary left
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 @pytest.mark.parametrize("command", ["add", "remove"])
 def test_second_writer_waits_then_refuses_clearly(proj, tmp_path, command):
     src = _fac_file(tmp_path, "fac.gpkg")
@@ -192,6 +194,7 @@ app(sys.argv[1:], prog_name="ecotown")
 """
 
 
+@pytest.mark.slow  # the CLI in a subprocess
 def test_temporaries_of_a_killed_run_are_removed_by_the_next_writer(proj, tmp_path):
     folder = proj.parent
     own = [folder / ".layers.gpkg.keep", folder / "notes.tmp-abcdefgh.gpkg", folder / ".mine.tmp-abcdefgh.gpkg"]

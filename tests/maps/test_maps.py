@@ -13,6 +13,7 @@ from maps import buffer_map, level_map, render_report, write_map, write_report
 from maps.web.features import indicator_tables
 from maps.web.simplify import make_plan
 from maps.style import load_styles
+from tests.browser import open_map, popup
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 HOSTILE = "<img src=x onerror=alert(1)>`${alert(2)}`"
@@ -31,20 +32,6 @@ def hostile_town(tiny_town: Path):
     v.loc[0, "ชื่อหมู่บ้าน"] = PWN
     v.to_file(gpkg, layer="villages", driver="GPKG")
     return run_assessment(tiny_town, year=2026)
-
-
-def _open(page, path: Path) -> None:
-    page.goto(path.as_uri())
-    page.wait_for_function("window.ecotownReady === true", timeout=20000)
-
-
-def _popup(page):
-    """The open popup (a closed one fades out for 200 ms before Leaflet removes it)."""
-    page.wait_for_timeout(300)
-    pop = page.locator(".leaflet-popup-content")
-    pop.first.wait_for(state="visible")
-    assert pop.count() == 1
-    return pop
 
 
 def _no_script_ran(page, dialogs, requests, errors) -> None:
@@ -69,7 +56,7 @@ def test_hostile_names_show_as_text_in_popups_tooltips_and_search(hostile_town, 
     page, requests, errors = browser_page
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    _open(page, write_map(build(hostile_town), tmp_path / "m.html", offline=True))
+    open_map(page, write_map(build(hostile_town), tmp_path / "m.html", offline=True))
     # tooltip
     page.locator("path.ecotown-factory").first.hover()
     tip = page.locator(".leaflet-tooltip")
@@ -77,7 +64,7 @@ def test_hostile_names_show_as_text_in_popups_tooltips_and_search(hostile_town, 
     assert HOSTILE in tip.inner_text() and tip.locator("img").count() == 0
     # popup
     page.locator("path.ecotown-factory").first.click()
-    pop = _popup(page)
+    pop = popup(page)
     assert HOSTILE in pop.inner_text()
     if build is level_map:
         assert REG in pop.inner_text()
@@ -90,7 +77,7 @@ def test_hostile_names_show_as_text_in_popups_tooltips_and_search(hostile_town, 
         assert hits.count() >= 1 and expect in hits.first.inner_text(), query
         assert page.locator(".ecotown-search-results img, .ecotown-search-results script").count() == 0
     hits.first.click()
-    pop = _popup(page)
+    pop = popup(page)
     assert PWN in pop.inner_text()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"hostile-{build.__name__}.png"))
@@ -101,7 +88,7 @@ def test_level_map_features_legend_popups_controls(hostile_town, tmp_path, brows
     a = hostile_town
     page, requests, errors = browser_page
     m = level_map(a)
-    _open(page, write_map(m, tmp_path / "level.html"))
+    open_map(page, write_map(m, tmp_path / "level.html"))
     assert page.locator("path.ecotown-factory").count() == (a.facilities["kind"] == "factory").sum() == 1
     assert page.locator("path.ecotown-village").count() == len(a.communities) == 3
     legend = page.locator(".ecotown-legend").inner_text()
@@ -115,7 +102,7 @@ def test_level_map_features_legend_popups_controls(hostile_town, tmp_path, brows
     assert page.locator(".ecotown-measure a").count() == 1
     # a village popup: level badge, indicator table as explain_table gives it, gap to the next level
     page.locator("path.ecotown-village").nth(1).click()
-    pop = _popup(page)
+    pop = popup(page)
     v = a.communities.iloc[1]
     text = pop.inner_text()
     assert v["name"] in text and f"Level {int(v['level'])}" in text
@@ -131,7 +118,7 @@ def test_level_map_features_legend_popups_controls(hostile_town, tmp_path, brows
 def test_buffer_map_lines_rings_and_burden_layer(hostile_town, tmp_path, browser_page):
     a = hostile_town
     page, requests, errors = browser_page
-    _open(page, write_map(buffer_map(a), tmp_path / "buffer.html"))
+    open_map(page, write_map(buffer_map(a), tmp_path / "buffer.html"))
     layers = page.locator(".leaflet-control-layers").inner_text()
     for d in a.rings_m:
         assert f"Ring {d:,} m" in layers
@@ -139,7 +126,7 @@ def test_buffer_map_lines_rings_and_burden_layer(hostile_town, tmp_path, browser
     # factory F1: the lines go to every village within the largest ring (V1 400 m, V2 800 m, V3 4 km)
     assert page.locator("path.ecotown-line").count() == 0
     page.locator("path.ecotown-factory").first.click()
-    pop = _popup(page)
+    pop = popup(page)
     assert page.locator("path.ecotown-line").count() == 3 == (a.exposure["facility_id"] == "F1").sum()
     text = pop.inner_text()
     assert "within 500 m" in text and "100 people" in text and "1 villages" in text  # V1: 100 people at 400 m
@@ -151,14 +138,14 @@ def test_buffer_map_lines_rings_and_burden_layer(hostile_town, tmp_path, browser
     assert page.locator("path.ecotown-village-burden").count() == 3
     # a village popup (here from the burden layer, drawn on top) lists the facilities reaching it
     page.locator("path.ecotown-village-burden").first.click()
-    pop = _popup(page)
+    pop = popup(page)
     assert "F1" in pop.inner_text() and "400 m" in pop.inner_text()
     assert not [u for u in requests if not u.startswith(("file:", "data:"))] and errors == []
 
 
 def test_measure_tool_gives_the_geodesic_distance(hostile_town, tmp_path, browser_page):
     page, _requests, errors = browser_page
-    _open(page, write_map(level_map(hostile_town), tmp_path / "level.html"))
+    open_map(page, write_map(level_map(hostile_town), tmp_path / "level.html"))
     page.locator(".ecotown-measure a").click()
     page.mouse.click(400, 600)
     page.mouse.click(700, 600)
@@ -192,7 +179,7 @@ def test_small_budget_draws_on_canvas_prunes_and_says_so(hostile_town, tmp_path,
     assert s["canvas_points"] and s["indicator_tables_pruned"] and s["coordinate_decimals"] == 5
     assert len(s["notes"]) == 3
     page, requests, errors = browser_page
-    _open(page, write_map(m, tmp_path / "small.html"))
+    open_map(page, write_map(m, tmp_path / "small.html"))
     assert page.locator("path.ecotown-factory").count() == 0  # drawn on the canvas
     assert page.locator(".leaflet-overlay-pane canvas").count() >= 1
     legend = page.locator(".ecotown-legend").inner_text()
@@ -203,7 +190,7 @@ def test_small_budget_draws_on_canvas_prunes_and_says_so(hostile_town, tmp_path,
         const p = m.latLngToContainerPoint(c); return [p.x + r.left, p.y + r.top]; }"""
                        % a.communities.to_crs(4326).geometry.iloc[2].coords[0][::-1].__repr__().replace("(", "[").replace(")", "]"))
     page.mouse.click(*xy)
-    pop = _popup(page)
+    pop = popup(page)
     assert a.communities["name"].iloc[2] in pop.inner_text() and pop.locator(".ecotown-ind").count() == 0
     assert errors == []
 
@@ -259,7 +246,7 @@ def test_small_budget_buffer_map_still_draws_and_opens_popups(hostile_town, tmp_
     assert s["canvas_points"] and s["canvas_rings"] and s["outer_rings_hidden"] and s["coordinate_decimals"] == 5
     assert s["exposure_rows_per_facility"] == 1 and len(s["notes"]) == 5
     page, requests, errors = browser_page
-    _open(page, write_map(m, tmp_path / "small-buffer.html"))
+    open_map(page, write_map(m, tmp_path / "small-buffer.html"))
     assert page.locator("path.ecotown-factory").count() == 0 and page.locator("path.ecotown-village").count() == 0
     assert page.locator(".leaflet-overlay-pane canvas").count() >= 1
     legend = page.locator(".ecotown-legend").inner_text()
@@ -271,19 +258,19 @@ def test_small_budget_buffer_map_still_draws_and_opens_popups(hostile_town, tmp_
     assert page.evaluate("window.ecotownHandle.index.length") == len(a.facilities) + len(a.communities)
     # the factory (a canvas diamond): popup and one line, to its nearest village V1
     _click_at(page, *_ll(X0, Y0))
-    pop = _popup(page)
+    pop = popup(page)
     assert HOSTILE in pop.inner_text() and "Lines show the 1 nearest of the 3 villages" in pop.inner_text()
     assert page.locator("path.ecotown-line").count() == 1
     page.evaluate("() => Object.values(window).find(v => v instanceof L.Map).closePopup()")
     # V3 (4 km west): kept only as the mine's nearest village; F1 is counted in "and 1 more"
     _click_at(page, *_ll(X0 - 4000, Y0))
-    pop = _popup(page)
+    pop = popup(page)
     text = pop.inner_text()
     assert "บ้านสาม" in text and "M1" in text and "F1" not in text.split("bearing")[1] and "1 more" in text
     page.evaluate("() => Object.values(window).find(v => v instanceof L.Map).closePopup()")
     # the 500 m ring, a circle the engine drew from the facility's centre: its popup comes from the columns
     _click_at(page, *_ll(X0, Y0 - 250))
-    pop = _popup(page)
+    pop = popup(page)
     text = pop.inner_text()
     assert "ring 500 m" in text and HOSTILE in text and "100" in text, text
     assert pop.locator("img").count() == 0
@@ -302,10 +289,10 @@ def test_small_budget_level_map_prunes_by_size(hostile_town, tmp_path, browser_p
     assert m.ecotown_simplified["indicator_tables_pruned"] and "1000 bytes" not in str(m.ecotown_simplified)
     assert any("would exceed" in n for n in m.ecotown_simplified["notes"])
     page, _requests, errors = browser_page
-    _open(page, write_map(m, tmp_path / "small-level.html"))
+    open_map(page, write_map(m, tmp_path / "small-level.html"))
     assert page.locator("path.ecotown-village").count() == 3
     page.locator("path.ecotown-village").nth(1).click()
-    pop = _popup(page)
+    pop = popup(page)
     assert a.communities["name"].iloc[1] in pop.inner_text() and pop.locator(".ecotown-ind").count() == 0
     assert "Level" in pop.inner_text() and errors == []
 

@@ -70,6 +70,7 @@ def test_level_changes_match_each_years_levels(two_years):
     assert lv.loc[("factory", CLOSED_ID), "status"] == "gone"
 
 
+@pytest.mark.slow  # assesses a year again under another edition (1 to 2 s)
 def test_different_editions_are_flagged(two_years, tmp_path):
     a = two_years["a2026"]
     src = a.edition.path

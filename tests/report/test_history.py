@@ -67,6 +67,7 @@ def test_not_a_history_file(tmp_path):
         HistoryStore(tmp_path / "missing.sqlite").load(2026)
 
 
+@pytest.mark.slow  # assesses the sample twice (2 to 5 s)
 def test_assess_stores_the_year_beside_the_output_folder(two_years, tmp_path):
     out = tmp_path / "results" / "2026"
     r = CliRunner().invoke(app, ["assess", "--catalog", str(two_years["cat2026"]), "--year", "2026", "--out",

@@ -26,6 +26,8 @@ V04 = VILLAGE_IDS["V04"]
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "_artifacts"
 
+pytestmark = pytest.mark.slow  # renders the annual PDF report (about 8 s, shared by most tests here)
+
 
 def _sha(p: Path) -> str:
     return hashlib.sha256(p.read_bytes()).hexdigest()

@@ -15,6 +15,7 @@ from maps.history import HistoryStore, record_of
 from maps.style import level_colors
 from maps.web.years_map import year_data_of_record
 from layers.sample.generate import FACTORY_IDS
+from tests.browser import open_map, popup
 
 from .conftest import CLOSED_ID
 
@@ -53,8 +54,7 @@ def test_compare_writes_years_map_from_history(two_years, tmp_path, browser_page
     t25, t26 = int(a25.town["level"]), int(a26.town["level"])
 
     page, requests, errors = browser_page
-    page.goto(html_path.as_uri())
-    page.wait_for_function("window.ecotownReady === true", timeout=20000)
+    open_map(page, html_path)
     box = page.locator(".ecotown-years")
     town = page.locator(".ecotown-years-town")
     assert box.inner_text().startswith("Year / ปี: 2026 (พ.ศ. 2569)")
@@ -79,8 +79,7 @@ def test_compare_writes_years_map_from_history(two_years, tmp_path, browser_page
     page.evaluate("(() => { var p = %s._path, b = p.getBoundingClientRect(); p.dispatchEvent(new MouseEvent("
                   "'click', {bubbles: true, clientX: b.x + b.width / 2, clientY: b.y + b.height / 2})); })()"
                   % (LAYER % F15))
-    page.wait_for_timeout(300)
-    text = page.locator(".leaflet-popup-content").inner_text()
+    text = popup(page).inner_text()
     assert "2025 (พ.ศ. 2568)" in text and "not assessed / ไม่ได้ประเมิน" in text and "2026 (พ.ศ. 2569)" in text
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "compare-years-map.png"))
