@@ -55,7 +55,7 @@ def tiny_town(tmp_path: Path) -> Path:
 
 #: fixtures that start something outside Python, and the marker (lane) each gives the tests that use it,
 #: directly or through another fixture; `make test-fast` leaves these lanes out (pyproject.toml lists the markers)
-LANE_OF_FIXTURE = {"browser_page": "browser"}
+LANE_OF_FIXTURE = {"browser_page": "browser", "browser": "browser"}  # tests/maps/test_field.py: its own phone browser
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
