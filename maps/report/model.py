@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from criteria import Assessment, explain_table, format_value, needs_text
+from criteria import Assessment, explain_table, format_value, needs_text, provenance_sentences
 
 from ..errors import MapsError, TemplateError
 from ..history import COMPARISON_TABLES, Comparison, Record, compare, record_of
@@ -290,6 +290,7 @@ def build_annual_report(a: Assessment, *, lang: str = "th", history: list[Record
         "missing_data": [r.action_th if lang == "th" else r.action
                          for r in getattr(a, "data_gaps", pd.DataFrame(columns=["action", "action_th"])).itertuples()],
         "coverage": a.manifest.get("scope") or {},
+        "provenance": provenance_sentences(a.edition, lang),
     }
     rep = AnnualReport(lang=lang, year=a.year, strings=t, context=context, tables=tables, comparison=cmp)
     if figures:
@@ -356,6 +357,7 @@ def summary_report(a: Assessment) -> dict[str, Any]:
         "facilities": fac, "communities": com, "green_ring_m": a.green_ring_m,
         "rings": ", ".join(f"{d:,}" for d in a.rings_m), "target": target,
         "target_gap": max(0, target.level - lvl) if target else None,
+        "provenance": provenance_sentences(a.edition, "en"),
     }
 
 

@@ -181,13 +181,19 @@ def test_weights_that_do_not_add_up_are_refused(tmp_path):
 
 def test_bundled_edition_is_valid_and_modelled_on_diw():
     assert validate_edition_file(ED.path) == []
-    town = ED.for_subject("town")
+    town = [i for i in ED.for_subject("town") if i.counted]  # DIW's shape: 41 indicators in 20 aspects
     assert len(town) == 41 and len({i.aspect for i in town}) == 20
     assert {d["id"] for d in ED.dimensions} == {"physical", "economic", "environmental", "social", "management"}
     assert [lv.name_en for lv in ED.levels] == ["Engagement", "Enhancement", "Efficiency", "Excellence",
                                                 "World Class"]
     assert ED.green_industry_levels[5]["name_en"] == "Green Network"
-    assert all(i.basis in ("published", "modelled") for i in ED.indicators)
+    assert all(i.basis in ("diw", "corroborated", "related_scheme", "modelled") for i in ED.indicators)
+    # DIW's indicator names are not public: none is marked as DIW's own words; every threshold is modelled
+    assert not [i.id for i in ED.indicators if i.basis == "diw"]
+    assert {i.thresholds_provenance.basis for i in ED.indicators} == {"modelled"}
+    assert [lv.provenance.basis for lv in ED.levels] == ["diw", "diw", "corroborated", "modelled", "modelled"]
+    assert all(i.provenance.reference for i in ED.indicators if i.basis != "modelled")
+    assert {r.id for r in ED.entry_requirements} >= {"legal_compliance", "management_systems", "five_dimensions"}
 
 
 # ----------------------------------------------------------------------------- evidence template
