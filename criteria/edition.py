@@ -117,6 +117,12 @@ class Indicator:
         return next(k for k in SOURCE_KINDS if k in self.source)
 
     @property
+    def reads_evidence(self) -> bool:
+        """Whether the evidence file gives the value: always (``evidence: true``), or when the measure has no data
+        (``or_evidence: true``, e.g. typed-in exchange links when there is no exchanges table)."""
+        return self.source_kind == "evidence" or bool(self.source.get("or_evidence"))
+
+    @property
     def ring_m(self) -> int | None:
         """The distance the indicator's measure (or aggregated column) is taken at, in metres; None without one."""
         if self.source_kind == "aggregate":
@@ -504,9 +510,11 @@ def _check(raw: Any, path: str) -> list[EditionProblem]:
             bad(line, "direction", f"{label}: direction {ind.get('direction')!r} must be 'higher' or 'lower'")
         src = ind.get("source")
         kinds = [k for k in SOURCE_KINDS if isinstance(src, dict) and k in src]
-        if not isinstance(src, dict) or len(kinds) != 1 or set(src) - {kinds[0], "ring_m"} or (
-                "ring_m" in src and kinds[0] != "measure"):
+        if not isinstance(src, dict) or len(kinds) != 1 or set(src) - {kinds[0], "ring_m", "or_evidence"} or (
+                "ring_m" in src and kinds[0] != "measure") or ("or_evidence" in src and (
+                kinds[0] != "measure" or src["or_evidence"] is not True)):
             bad(line, "source", f"{label}: source must be one of {{measure: NAME}}, {{measure: NAME, ring_m: METRES}}, "
+                "{measure: NAME, or_evidence: true} (the evidence file when the measure has no data), "
                 "{aggregate: ...}, {evidence: true}")
         elif "aggregate" in src:
             agg = src["aggregate"]
@@ -663,7 +671,8 @@ def _source(ind: dict, path: Path) -> dict[str, Any]:
                           f"{{measure: {old[0]}, ring_m: {old[1]}}} (the old form will stop being read)",
                           EditionFormatWarning, stacklevel=3)
             return {"measure": old[0], "ring_m": old[1]}
-        return {"measure": src["measure"], **({"ring_m": int(src["ring_m"])} if "ring_m" in src else {})}
+        return {"measure": src["measure"], **({"ring_m": int(src["ring_m"])} if "ring_m" in src else {}),
+                **({"or_evidence": True} if src.get("or_evidence") else {})}
     if kind == "aggregate":
         agg = dict(src["aggregate"])
         frm = agg["from"] if isinstance(agg["from"], str) else agg["from"][0]

@@ -98,7 +98,7 @@ def load_evidence(path: str | Path, edition: Edition, *, subjects: dict[str, lis
         if known[iid].subject != kind:
             problems.append(f"{where}, field 'subject_kind': indicator '{iid}' scores {known[iid].subject}, not {kind}")
             continue
-        if known[iid].source_kind != "evidence":
+        if not known[iid].reads_evidence:
             problems.append(f"{where}, field 'indicator_id': indicator '{iid}' is computed from "
                             f"{known[iid].describe_source()}, not read from evidence")
             continue
@@ -137,7 +137,7 @@ def evidence_template(edition: Edition, subjects: dict[str, dict[str, str]], *,
     """
     rows = []
     for ind in edition.indicators:
-        if ind.source_kind != "evidence":
+        if not ind.reads_evidence:
             continue
         needs = "; ".join(f"L{lv} {'≥' if ind.direction == 'higher' else '≤'} {t:g}"
                           for lv, t in sorted(ind.thresholds.items()))

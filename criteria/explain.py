@@ -11,9 +11,10 @@ import pandas as pd
 from .assessment import Assessment
 from .errors import CriteriaError
 from .formatting import format_value, needs_text
+from .exchanges import flows_that_count
 from .provenance_text import level_provenance, provenance_sentences
 
-__all__ = ["explain", "explain_table", "missing_data", "provenance_lines"]
+__all__ = ["explain", "explain_table", "missing_data", "provenance_lines", "exchange_lines"]
 
 
 def _find(a: Assessment, subject_id: str) -> pd.Series:
@@ -68,8 +69,20 @@ def explain(a: Assessment, subject_id: str) -> str:
     title = "" if pd.isna(nxt) or (isinstance(nxt, float) and math.isnan(nxt)) else f"Next level ({int(nxt)}): "
     missing = missing_data(a, subject_id)
     tail = ("\n\nMissing data (no data, never zero):\n" + "\n".join(f"  - {x}" for x in missing)) if missing else ""
+    flows = exchange_lines(a, subject_id)
+    if flows:
+        tail += "\n\nResource exchanges of the year (the exchange indicators count these):\n" + "\n".join(
+            f"  - {x}" for x in flows)
     prov = "\n\nWhat is DIW's and what is modelled:\n" + "\n".join(f"  - {x}" for x in provenance_lines(a, subject_id))
     return head + "\n" + "\n".join(lines) + "\n\n" + title + gap + tail + prov
+
+
+def exchange_lines(a: Assessment, subject_id: str, lang: str = "en") -> list[str]:
+    """The flows of the exchanges table behind the town's exchange indicators (the town only; others: none)."""
+    s = _find(a, subject_id)
+    if s["subject_kind"] != "town":
+        return []
+    return flows_that_count(getattr(a, "exchanges", None), lang)
 
 
 def provenance_lines(a: Assessment, subject_id: str, lang: str = "en") -> list[str]:

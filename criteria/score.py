@@ -132,6 +132,8 @@ def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables
             return np.nan, "no data", f"the {kind} layer has no field '{col}'"
         v = to_float(row[col])
         status = "what-if" if (sid, ind.id) in ov or (None, ind.id) in ov else "ok"
+        if math.isnan(v) and ind.reads_evidence:  # no table to compute it from: the evidence file, if it has it
+            return _evidence_value(ind, kind, sid, evidence, f"'{col}' has no data (no table to compute it from)")
         return (v, status, f"{col}") if not math.isnan(v) else (np.nan, "no data", f"'{col}' is empty")
     if src == "aggregate":
         if ind.id not in agg_cache:
@@ -139,6 +141,13 @@ def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables
         v, _n, note = agg_cache[ind.id]
         detail = f"{ind.describe_source()}: {note}"
         return (v, "ok", detail) if not math.isnan(v) else (np.nan, "no data", detail)
+    return _evidence_value(ind, kind, sid, evidence)
+
+
+def _evidence_value(ind: Indicator, kind: str, sid: str, evidence: pd.DataFrame | None, why: str = ""
+                    ) -> tuple[float, str, str]:
+    """The value the evidence file gives ``ind`` for subject ``sid`` (``why``: why the evidence is read)."""
+    pre = f"{why}; " if why else ""
     if evidence is not None:
         try:
             ev = evidence.loc[(kind, sid, ind.id)]
@@ -147,9 +156,9 @@ def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables
         if ev is not None:
             where = f"{evidence.attrs.get('path', 'evidence')} line {int(ev['line'])}"
             src_txt = f"; {ev['source']}" if ev.get("source") else ""
-            return float(ev["value"]), "ok", f"{where}{src_txt}"
-        return np.nan, "no data", f"not in {evidence.attrs.get('path', 'the evidence file')}"
-    return np.nan, "no data", "no evidence file for this year"
+            return float(ev["value"]), "ok", f"{pre}{where}{src_txt}"
+        return np.nan, "no data", f"{pre}not in {evidence.attrs.get('path', 'the evidence file')}"
+    return np.nan, "no data", f"{pre}no evidence file for this year"
 
 
 def _with_dimensions_covered(edition: Edition, inds: list[Indicator], vals: list[tuple[float, str, str]], sid: str,

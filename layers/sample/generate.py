@@ -53,7 +53,7 @@ OUTPUT_NAMES = (
     "registry/factories_diw.csv",
     "tables/gi_certificates.xlsx", "tables/complaints_log.csv", "tables/quarry_complaints.csv", "tables/factory_survey_2569.xlsx",
     "tables/mine_inspections.csv", "tables/population_2569.csv", "tables/village_committee.csv",
-    "tables/factory_orders.csv", "tables/iso_certificates.xlsx",
+    "tables/factory_orders.csv", "tables/iso_certificates.xlsx", "tables/exchanges.csv",
     "concessions/quarries_dpim.shp", "concessions/quarries_dpim.shx", "concessions/quarries_dpim.dbf",
     "concessions/quarries_dpim.prj",
     "villages/villages_2555.geojson",
@@ -570,6 +570,37 @@ ORDERS_HEADER = ["เลขที่คำสั่ง", "วันที่อ�
 ISO_HEADER = ["เลขทะเบียนโรงงาน", "ชื่อสถานประกอบการ", "มาตรฐาน", "หน่วยรับรอง", "วันที่ออกใบรับรอง", "วันหมดอายุ"]
 
 
+#: the Biocomplex's resource exchanges (fictional tonnages of a plausible order): from, to, material, tonnes a year,
+#: year. "outside:" names a party outside the town. The 2025 rows are last year's, left out when assessing 2026.
+CANE_FARMERS = "outside:ชาวไร่อ้อยรอบตำบลหนองโพ"
+_EXCHANGES = [
+    (CANE_FARMERS, "F01", "อ้อย (sugarcane)", 2_400_000, 2026),
+    ("F01", "F03", "ชานอ้อย (bagasse)", 650_000, 2026),
+    ("F01", "F02", "กากน้ำตาล (molasses)", 100_000, 2026),
+    ("F01", "F04", "กากหม้อกรอง (filter cake)", 84_000, 2026),
+    ("F01", "F05", "น้ำตาลทรายดิบ (raw sugar)", 60_000, 2026),
+    ("F01", "F06", "กากน้ำตาล (molasses for feed)", 8_000, 2026),
+    ("F02", "F04", "วีนาส (vinasse)", 180_000, 2026),
+    ("F03", "F01", "ไอน้ำ (process steam)", 900_000, 2026),
+    ("F03", "F07", "เถ้าลอยจากหม้อไอน้ำ (boiler fly ash)", 25_000, 2026),
+    ("F03", "outside:เกษตรกรผู้ปลูกอ้อย (ปรับปรุงดิน)", "เถ้าหนักจากหม้อไอน้ำ (boiler bottom ash)", 15_000, 2026),
+    ("F04", CANE_FARMERS, "ปุ๋ยอินทรีย์ชีวภาพ (bio-fertiliser)", 70_000, 2026),
+    ("F11", "F04", "กากมันสำปะหลัง (cassava pulp)", 20_000, 2026),
+    ("F13", "F03", "แกลบ (rice husk)", 12_000, 2026),
+    (CANE_FARMERS, "F01", "อ้อย (sugarcane)", 2_150_000, 2025),
+    ("F01", "F03", "ชานอ้อย (bagasse)", 600_000, 2025),
+]
+EXCHANGES_HEADER = ["จาก", "ถึง", "วัสดุ", "ตันต่อปี", "ปี"]
+
+
+def exchange_rows() -> list[list[object]]:
+    """The exchanges as the Biocomplex's environment office lists them: facility ids (registration numbers) or
+    outside:NAME."""
+    def ident(x: str) -> str:
+        return FACTORY_IDS.get(x, x)
+    return [[ident(f), ident(t), m, f"{tons}", y] for f, t, m, tons, y in _EXCHANGES]
+
+
 def order_rows() -> list[list[object]]:
     """The provincial office's register of orders under the Factory Act, oldest first."""
     names = {r[0]: r[1] for r in _FACTORIES}
@@ -732,8 +763,10 @@ def write_office_files(out_dir: Path, layers_f: dict[str, gpd.GeoDataFrame]) -> 
     _write_csv(orders, ORDERS_HEADER, order_rows(), encoding="utf-8", bom=True)
     iso = out_dir / "tables" / "iso_certificates.xlsx"
     _write_xlsx(iso, "ใบรับรองระบบ", ISO_HEADER, iso_rows())
+    exch = out_dir / "tables" / "exchanges.csv"
+    _write_csv(exch, EXCHANGES_HEADER, exchange_rows(), encoding="utf-8", bom=True)
     return [reg, gi, comp, qcomp, survey, insp, shp, shp.with_suffix(".shx"), shp.with_suffix(".dbf"),
-            shp.with_suffix(".prj"), vil, pop, com, orders, iso]
+            shp.with_suffix(".prj"), vil, pop, com, orders, iso, exch]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1012,6 +1045,11 @@ layers:
         fields:
 {committee}
         vintage: 2026
+  exchanges:
+    role: exchanges
+    source: tables/exchanges.csv
+    description: Resource exchanges of the Nakhon Sawan Biocomplex and its neighbours (industrial symbiosis), fictional
+    vintage: 2026
   receptors:
     role: receptors
     source: nong_pho.gpkg

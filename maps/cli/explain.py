@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from criteria import explain_table, missing_data, provenance_lines
+from criteria.explain import exchange_lines
 from criteria import run_assessment
 
 from .errors import friendly_errors
@@ -43,6 +44,11 @@ def explain(
         table.add_row(r.indicator_id, r.value, r.level_reached, r.next_needs, r.core, r.basis_label, r.source)
     console.print(table)
     console.print(s["gap_text"] or "Highest level reached.", markup=False)
+    flows = exchange_lines(a, sid)
+    if flows:
+        console.print("Resource exchanges of the year (the exchange indicators count these):", markup=False)
+        for line in flows:
+            console.print(f"  - {line}", markup=False)
     console.print("What is DIW's and what is modelled:", markup=False)
     for line in provenance_lines(a, sid):
         console.print(f"  - {line}", markup=False)

@@ -181,8 +181,8 @@ def test_weights_that_do_not_add_up_are_refused(tmp_path):
 
 def test_bundled_edition_is_valid_and_modelled_on_diw():
     assert validate_edition_file(ED.path) == []
-    town = [i for i in ED.for_subject("town") if i.counted]  # DIW's shape: 41 indicators in 20 aspects
-    assert len(town) == 41 and len({i.aspect for i in town}) == 20
+    town = [i for i in ED.for_subject("town") if i.counted]  # DIW's shape of 20 aspects; 41 + 2 from exchanges
+    assert len(town) == 43 and len({i.aspect for i in town}) == 20
     assert {d["id"] for d in ED.dimensions} == {"physical", "economic", "environmental", "social", "management"}
     assert [lv.name_en for lv in ED.levels] == ["Engagement", "Enhancement", "Efficiency", "Excellence",
                                                 "World Class"]
