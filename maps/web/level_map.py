@@ -19,6 +19,7 @@ from criteria import Assessment, level_tag, thresholds_note
 
 from ..style import level_colors, level_label, load_styles
 from .base import context_groups, engine_base_map, engine_payload, legend_box, title_box
+from .flows import flow_group, flow_legend
 from .features import (StyleTable, encode, indicator_columns, num_column, radius_by, str_column, style_column,
                        subject_columns)
 from .plugins import attach_engine, engine_data, payload_bytes
@@ -144,6 +145,9 @@ def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
         cols["fac"] = _facility_source(a, fac, plan, colors, sty, st["factory"], where, mine=False)
         groups.append({"name": "Factories / โรงงาน (by level)", "src": "fac", "search": True,
                        "canvas": plan.canvas_points})
+    flows = flow_group(a, sty, decimals=dec)  # resource exchanges (maps/web/flows.py)
+    if flows:
+        groups.append(flows)
     out = {"kind": "level", "groups": groups, "cols": cols, "styles": sty.styles, "tables": {},
            "notes": list(plan.notes)}
     if table is not None:
@@ -177,6 +181,7 @@ def level_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
                 ("square", "#ffffff", "mine (outline) / เหมือง"),
                 ("circle", st["context"]["receptors"]["color"],
                  "school, temple, health centre / สถานที่อ่อนไหว")]
+    entries += flow_legend(a)
     lc = common["basemap"].get("legend", [])
     if lc:
         entries += [("head", "", "Land cover (offline base map) / สิ่งปกคลุมดิน")]
