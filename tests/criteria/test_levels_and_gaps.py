@@ -201,7 +201,7 @@ def test_bundled_edition_is_valid_and_modelled_on_diw():
 def test_evidence_template_round_trip(tmp_path, sample):
     subjects = {"town": {str(sample.town["town_id"]): "หนองโพ"}}
     t = evidence_template(ED, subjects)
-    ev_ids = {i.id for i in ED.indicators if i.source_kind == "evidence"}
+    ev_ids = {i.id for i in ED.indicators if i.reads_evidence}  # or_evidence ones too, for towns without tables
     assert set(t["indicator_id"]) == ev_ids and (t["value"] == "").all()
     t.loc[t["indicator_id"] == "committee_established", "value"] = "ใช่"
     p = tmp_path / "ev.csv"
