@@ -306,10 +306,14 @@ def _needs_text(spec, level: int, t: dict) -> str:
 
 def _add_figures(rep: AnnualReport, a: Assessment, *, atlas: bool) -> None:
     from . import figures as fg  # matplotlib loads slowly: only the annual report needs it
+    from .flows_figure import flows_figure
 
     t, lang = rep.strings, rep.lang
     lh = rep.tables["level_history"]
     rep.figures["level-map"] = fg.level_map_figure(a, t, lang)
+    flows = flows_figure(a, lang)  # the resource exchanges (maps/report/flows_figure.py), when there are any
+    if flows is not None:
+        rep.figures["exchange-flows"] = flows
     rep.figures["buffer-map"] = fg.buffer_map_figure(a, t, lang)
     rep.figures["level-per-year"] = fg.level_chart(lh, t, target=a.edition.target)
     rep.figures["indicator-trends"] = fg.trends_chart(_trend_panels(rep.tables["indicator_trends"]), t, lang)
