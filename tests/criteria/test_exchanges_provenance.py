@@ -180,3 +180,27 @@ def test_layers_add_exchanges_stores_a_copy_and_records_it(tmp_path):
     town = a.indicators[a.indicators["subject_kind"] == "town"].set_index("indicator_id")
     assert town.loc["symbiosis_links", "value"] == 1
     assert town.loc["exchange_tonnes_inside", "value"] == 650_000
+
+
+# ----------------------------------------------------------------------------- a second edition
+
+def test_the_eip_framework_edition_runs_on_the_sample(tmp_path):
+    eip = load_edition("eip-2021")
+    assert validate_edition_file(eip.path) == []
+    assert [d["id"] for d in eip.dimensions] == ["park_management", "environmental", "social", "economic"]
+    assert {lv.provenance.basis for lv in eip.levels} == {"modelled"}
+    assert {i.thresholds_provenance.basis for i in eip.indicators} == {"modelled"}
+    assert all(r.provenance.scheme == "UNIDO/World Bank/GIZ EIP framework" for r in eip.entry_requirements)
+    r = _run("assess", "--edition", "eip-2021", "--year", "2026", "--out", str(tmp_path / "eip"), "-q")
+    assert r.exit_code == 0, r.output
+    levels = (tmp_path / "eip" / "levels.csv").read_text(encoding="utf-8-sig")
+    assert "Partly meets the performance requirements" in levels or "Prerequisites met" in levels
+    # the year's evidence file serves both editions; a mistyped id is still refused
+    from criteria import load_evidence
+    from layers import load_catalog as _lc
+    ev = load_evidence(_lc().evidence[2026], eip, subjects={"town": ["TH600706"]})
+    assert "csr_projects" not in set(ev.index.get_level_values("indicator_id"))
+    bad = tmp_path / "ev.csv"
+    bad.write_text("subject_kind,subject_id,indicator_id,value\ntown,TH600706,symbosis_links,3\n", encoding="utf-8")
+    with pytest.raises(Exception, match="has no indicator 'symbosis_links'"):
+        load_evidence(bad, eip, subjects={"town": ["TH600706"]})
