@@ -29,7 +29,7 @@ class LayerFacts:
     """What ``layers show`` prints."""
 
     spec: LayerSpec
-    kind: str  # 'vector' | 'raster'
+    kind: str  # 'vector' | 'raster' | 'table'
     features: int | None = None
     geometry_types: dict[str, int] = field(default_factory=dict)
     fields: list[FieldFacts] = field(default_factory=list)
@@ -87,6 +87,12 @@ def _example(series: pd.Series) -> str:
 def describe_layer(catalog: Catalog, name: str) -> LayerFacts:
     """Read and describe one layer of ``catalog`` (problems are listed, not raised)."""
     spec = catalog.get(name)
+    if spec.is_table:  # a table without geometry (exchanges): its rows, checked against the catalog's facilities
+        from .catalog import sha256_file
+        from .exchanges import catalog_facility_ids, exchange_problems
+
+        df, probs = exchange_problems(spec, catalog_facility_ids(catalog))
+        return LayerFacts(spec=spec, kind="table", features=len(df), sha256=sha256_file(spec.source), problems=probs)
     if spec.is_raster:
         info = inspect_raster(spec)
         facts = LayerFacts(spec=spec, kind="raster", crs=info.crs, sha256=info.sha256, problems=info.problems)

@@ -97,7 +97,8 @@ def test_assessment_from_postgis_equals_the_one_from_the_files(pg_env, tmp_path)
     cat = pg_catalog(tmp_path)
     spec = load_catalog(cat).get("factories")
     assert spec.is_postgis and "PostGIS table gis.factories" in spec.label
-    assert [j.name for j in spec.joins] == ["gi_certificates", "complaints", "factory_survey"]
+    assert [j.name for j in spec.joins] == ["gi_certificates", "complaints", "factory_survey", "factory_orders",
+                                           "iso_certificates"]
     assert "s3cret" not in cat.read_text(encoding="utf-8")
     from_files = run_assessment(None, year=2026)
     from_pg = run_assessment(cat, year=2026)
