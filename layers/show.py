@@ -54,13 +54,16 @@ class LayerFacts:
         if self.kind == "vector":
             out.append(("features", "" if self.features is None else f"{self.features:,}"))
             out.append(("geometry", ", ".join(f"{k} {v:,}" for k, v in sorted(self.geometry_types.items()))))
+        elif self.kind == "table":
+            out.append(("rows", "" if self.features is None else f"{self.features:,} (a table without geometry)"))
         else:
             r = self.raster
             out += [("size", f"{r.get('width')} x {r.get('height')} cells"),
                     ("cell size", f"{r.get('res')}"), ("nodata", str(r.get("nodata"))),
                     ("data type", str(r.get("dtype"))), ("values", str(r.get("values", ""))[:200])]
-        out.append(("CRS", f"{self.crs or 'none'} (read as EPSG:32647)" if self.kind == "vector"
-                    else f"{self.crs or 'none'}"))
+        if self.kind != "table":
+            out.append(("CRS", f"{self.crs or 'none'} (read as EPSG:32647)" if self.kind == "vector"
+                        else f"{self.crs or 'none'}"))
         if s.source_crs:
             out.append(("original CRS", s.source_crs))
         if self.extent_m:
