@@ -25,7 +25,7 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def vectors(catalog) -> dict[str, gpd.GeoDataFrame]:
-    return {name: read_layer(spec) for name, spec in catalog.layers.items() if not spec.is_raster}
+    return {name: read_layer(spec) for name, spec in catalog.layers.items() if not spec.is_raster and not spec.is_table}
 
 
 def test_sample_catalog_loads(catalog):
