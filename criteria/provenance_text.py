@@ -11,7 +11,7 @@ from collections import Counter
 
 from .edition import Edition, Level, Provenance
 
-__all__ = ["provenance_sentences", "provenance_text", "level_provenance", "level_tag", "thresholds_note"]
+__all__ = ["provenance_sentences", "provenance_text", "level_provenance", "level_tag", "thresholds_note", "names_note"]
 
 _W = {
     "en": {
@@ -123,9 +123,23 @@ def level_tag(level: Level) -> str:
 
 
 def thresholds_note(edition: Edition) -> str:
-    """One bilingual line on whose numbers the thresholds are, for a map legend."""
+    """One short bilingual line on whose numbers the thresholds are, for a map legend."""
     th = [i.thresholds_provenance.basis for i in edition.indicators]
     m = sum(1 for b in th if b == "modelled")
     if m == len(th):
-        return "Thresholds: every one modelled / เกณฑ์ตัวเลขทุกค่าจำลองขึ้น"
-    return f"{m} of {len(th)} thresholds modelled / เกณฑ์ {m} จาก {len(th)} ค่าจำลองขึ้น"
+        return "thresholds: all modelled / เกณฑ์จำลองทั้งหมด"
+    return f"thresholds: {m} of {len(th)} modelled / เกณฑ์จำลอง {m}/{len(th)}"
+
+
+_SHORT = {"diw": "DIW", "corroborated": "corroborated", "related_scheme": "{scheme}", "modelled": "modelled"}
+
+
+def names_note(edition: Edition) -> str:
+    """One short line on whose words the level names are ("names: DIW 1-2 · corroborated 3 · modelled 4-5")."""
+    groups: dict[str, list[int]] = {}
+    for lv in edition.levels:
+        groups.setdefault(_SHORT[lv.provenance.basis].format(scheme=lv.provenance.scheme), []).append(lv.level)
+
+    def span(ns: list[int]) -> str:
+        return f"{ns[0]}-{ns[-1]}" if len(ns) > 1 and ns[-1] - ns[0] == len(ns) - 1 else ",".join(map(str, ns))
+    return "names / ชื่อระดับ: " + " · ".join(f"{k} {span(v)}" for k, v in groups.items())

@@ -129,6 +129,7 @@ def flow_legend(a: Assessment) -> list[tuple[str, str, str]]:
         return []
     s = flow_style()
     return [("head", "", f"{s['label_en']} / {s['label_th']}"),
+            ("line", "#555555", "arrow width = tonnes a year / ความหนา = ตันต่อปี"),
             ("line", s["inside_color"], "between plants of the town / ระหว่างโรงงานในเมือง"),
             ("line", s["outside_color"], "with a party outside (to the boundary) / กับผู้เกี่ยวข้องนอกเมือง")]
 

@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from criteria import Assessment, level_tag, thresholds_note
+from criteria import Assessment, names_note, thresholds_note
 
 from ..style import level_colors, level_label, load_styles
 from .base import context_groups, engine_base_map, engine_payload, legend_box, title_box
@@ -174,8 +174,8 @@ def level_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
 
     root = m.get_root().html
     root.add_child(title_box(a, "Eco-industrial town level map / แผนที่ระดับเมืองอุตสาหกรรมเชิงนิเวศ"))
-    entries = [("square", colors[lv.level], f"{lv.level} {lv.name_en} / {lv.name_th} · {level_tag(lv)}")
-               for lv in a.edition.levels] + [("head", "", thresholds_note(a.edition))]
+    entries = [("square", colors[lv.level], f"{lv.level} {lv.name_en} / {lv.name_th}") for lv in a.edition.levels]
+    entries += [("head", "", names_note(a.edition)), ("head", "", thresholds_note(a.edition))]  # whose words
     entries += [("circle", "#ffffff", "village (size = population) / หมู่บ้าน (ขนาด = ประชากร)"),
                 ("diamond", "#ffffff", "factory / โรงงาน"),
                 ("square", "#ffffff", "mine (outline) / เหมือง"),

@@ -20,7 +20,7 @@ def sample():
 def test_level_map_draws_every_flow_with_width_by_tonnes_and_outside_parties_on_the_boundary(sample):
     m = level_map(sample)
     html = render_map(m)
-    assert "Resource exchanges / การแลกเปลี่ยนวัสดุ" in html
+    assert "Resource exchanges / การแลกเปลี่ยนวัสดุ" in html and "ความหนา = ตันต่อปี" in html
     sty = StyleTable()
     flows = flow_group(sample, sty, decimals=6)
     lines = [it for it in flows["items"] if it["t"] == "g" and it["g"]["type"] == "LineString"]
