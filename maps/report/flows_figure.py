@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 
-import pandas as pd
+import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import PathPatch, Rectangle
 from matplotlib.path import Path as MPath
@@ -64,33 +64,31 @@ def flows_figure(a: Assessment, lang: str = "th") -> Figure | None:
 
     lpos, rpos = layout(left, "from_name"), layout(right, "to_name")
     fig, ax = _new(7.2, 4.6)
-    with pd.option_context("mode.chained_assignment", None):
-        import matplotlib.pyplot as plt
-        with plt.rc_context(_style()):
-            for r in ex.itertuples():
-                t = float(r.tonnes_per_year)
-                lp, rp = lpos[r.from_name], rpos[r.to_name]
-                color = INSIDE if (r.from_inside and r.to_inside) else OUTSIDE
-                _band(ax, 0.0, (lp[2], lp[2] + t), 1.0, (rp[2], rp[2] + t), color)
-                lp[2] += t
-                rp[2] += t
-            for names, pos, x, ha in ((left, lpos, 0.0, "right"), (right, rpos, 1.0, "left")):
-                for n in names:
-                    y0, y1, _ = pos[n]
-                    ax.add_patch(Rectangle((x - 0.012, y0), 0.024, y1 - y0, color="#444444"))
-                    ax.text(x + (-0.02 if ha == "right" else 0.02), (y0 + y1) / 2,
-                            f"{_short(n)}  {y1 - y0:,.0f}", ha=ha, va="center", fontsize=6.5)
-            top = max(max(p[1] for p in lpos.values()), max(p[1] for p in rpos.values()))
-            ax.set_xlim(-0.75, 1.75)
-            ax.set_ylim(top + gap * 4.2, -gap * 2.5)
-            ax.text(0.0, -gap * 1.2, w["from"], ha="center", fontsize=7.5, fontweight="bold")
-            ax.text(1.0, -gap * 1.2, w["to"], ha="center", fontsize=7.5, fontweight="bold")
-            ax.axis("off")
-            for k, (c, label) in enumerate(((INSIDE, w["inside"]), (OUTSIDE, w["outside"]))):
-                y = top + gap * (1.6 + 1.3 * k)
-                ax.add_patch(Rectangle((0.25, y - gap * 0.3), 0.05, gap * 0.6, color=c, alpha=0.55))
-                ax.text(0.32, y, f"{label} ({w['unit']})", va="center", fontsize=6.5)
-            fig.tight_layout()
+    with plt.rc_context(_style()):
+        for r in ex.itertuples():
+            t = float(r.tonnes_per_year)
+            lp, rp = lpos[r.from_name], rpos[r.to_name]
+            color = INSIDE if (r.from_inside and r.to_inside) else OUTSIDE
+            _band(ax, 0.0, (lp[2], lp[2] + t), 1.0, (rp[2], rp[2] + t), color)
+            lp[2] += t
+            rp[2] += t
+        for names, pos, x, ha in ((left, lpos, 0.0, "right"), (right, rpos, 1.0, "left")):
+            for n in names:
+                y0, y1, _ = pos[n]
+                ax.add_patch(Rectangle((x - 0.012, y0), 0.024, y1 - y0, color="#444444"))
+                ax.text(x + (-0.02 if ha == "right" else 0.02), (y0 + y1) / 2,
+                        f"{_short(n)}  {y1 - y0:,.0f}", ha=ha, va="center", fontsize=6.5)
+        top = max(max(p[1] for p in lpos.values()), max(p[1] for p in rpos.values()))
+        ax.set_xlim(-0.75, 1.75)
+        ax.set_ylim(top + gap * 4.2, -gap * 2.5)
+        ax.text(0.0, -gap * 1.2, w["from"], ha="center", fontsize=7.5, fontweight="bold")
+        ax.text(1.0, -gap * 1.2, w["to"], ha="center", fontsize=7.5, fontweight="bold")
+        ax.axis("off")
+        for k, (c, label) in enumerate(((INSIDE, w["inside"]), (OUTSIDE, w["outside"]))):
+            y = top + gap * (1.6 + 1.3 * k)
+            ax.add_patch(Rectangle((0.25, y - gap * 0.3), 0.05, gap * 0.6, color=c, alpha=0.55))
+            ax.text(0.32, y, f"{label} ({w['unit']})", va="center", fontsize=6.5)
+        fig.tight_layout()
     return fig
 
 

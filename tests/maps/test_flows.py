@@ -36,9 +36,29 @@ def test_level_map_draws_every_flow_with_width_by_tonnes_and_outside_parties_on_
 
 
 def test_flow_popups_carry_text_never_markup(sample):
-    a = sample
-    a.exchanges = a.exchanges.copy()
+    a, saved = sample, sample.exchanges
+    a.exchanges = saved.copy()
     a.exchanges.loc[0, "material"] = "<img src=x onerror=alert(1)>"
-    html = render_map(level_map(a))
+    try:
+        html = render_map(level_map(a))
+    finally:
+        a.exchanges = saved
     assert "<img src=x" not in html
     assert FACTORY_IDS["F01"] in html
+
+
+def test_annual_report_sankey_has_a_band_per_flow_and_none_without_exchanges(sample):
+    from matplotlib.patches import PathPatch
+
+    from maps.report import figures  # noqa: F401 - picks the Agg backend first
+    from maps.report.flows_figure import flows_figure
+    fig = flows_figure(sample, "th")
+    bands = [p for p in fig.axes[0].patches if isinstance(p, PathPatch)]
+    assert len(bands) == len(sample.exchanges)
+    labels = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "น้ำตาลหนองโพ  902,000" in labels and "ผู้ส่ง" in labels
+    sample.exchanges, saved = None, sample.exchanges
+    try:
+        assert flows_figure(sample, "th") is None
+    finally:
+        sample.exchanges = saved
