@@ -12,7 +12,8 @@ from .assessment import Assessment
 from .edition import Edition, Indicator, list_editions, load_edition, validate_edition_file
 from .errors import CriteriaError, EditionError, EvidenceError, ScoringError
 from .evidence import load_evidence
-from .explain import explain, explain_table, missing_data
+from .explain import explain, explain_table, missing_data, provenance_lines
+from .provenance_text import level_provenance, level_tag, provenance_sentences, provenance_text, thresholds_note, names_note
 from .formatting import format_value, needs_text
 from .gap import Change, as_overrides
 from .scenario import ScenarioError, load_scenario
@@ -20,7 +21,7 @@ from .score import Scores, score
 from .sensitivity import sensitivity
 from .evidence import evidence_template, write_evidence_template
 
-__all__ = [
+__all__ = ["provenance_lines", "provenance_sentences", "provenance_text", "level_provenance", "level_tag", "thresholds_note", "names_note",
     "Assessment", "run_assessment", "DEFAULT_EDITION", "software_version",
     "Edition", "Indicator", "load_edition", "list_editions", "validate_edition_file",
     "load_evidence", "evidence_template", "write_evidence_template", "score", "Scores", "explain",

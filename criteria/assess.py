@@ -19,6 +19,7 @@ from .analysis import Exposure, Green, Inputs, green_shares, industrial_zone_sha
 from .assessment import Assessment
 from .edition import Edition, load_edition, with_target
 from .evidence import load_evidence
+from .exchanges import exchange_facility_shares, exchange_town_values, read_town_exchanges
 from .missing import data_gaps
 from .provenance import build_manifest, layer_inputs, software_version
 from .score import Scores, score
@@ -144,6 +145,9 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
     bands = ring_bands(x.facilities, rings)
     fac, com, town = subject_tables(inputs, x, green, zone)
     fac, com = count_observations(inputs.context, fac, com, year)  # field notes of the year, per subject
+    exchanges = read_town_exchanges(cat, year, fac, inputs.facts)  # None without an exchanges layer
+    town = town.assign(**exchange_town_values(exchanges))
+    fac["residues_used_inside_share"] = exchange_facility_shares(exchanges, fac.index)
     say("Scoring against the criteria")
     ev_path = Path(evidence_path) if evidence_path else cat.evidence.get(year)
     tables, evidence, scores = score_subjects(ed, fac, com, town, ev_path, overrides)
@@ -160,7 +164,7 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
         exposure=x.matrix, rings=bands, context=inputs.context, ring_distances=rings,
         landcover=lc.source if lc is not None else None, manifest=manifest, inputs=inputs_read,
         gaps=scores.gaps, tables={k: v.copy() for k, v in tables.items()}, evidence=evidence,
-        scope=x.scope, data_gaps=missing,
+        scope=x.scope, data_gaps=missing, exchanges=exchanges,
     )
 
 

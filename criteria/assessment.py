@@ -81,6 +81,9 @@ class Assessment:
     data_gaps : DataFrame
         Layer fields that some subjects lack, per subject kind and field, with the indicators they would let
         the tool score and the action in English and Thai (see ``criteria.missing``).
+    exchanges : DataFrame or None
+        The year's resource exchanges (``from_id, to_id, material, tonnes_per_year, year, line, from_name,
+        to_name, from_inside, to_inside, source``), None when the catalog has no ``exchanges`` layer.
     scope : criteria.scope.Scope or None
         What the run covered: communities inside the boundary, affected ones outside it, and those left out
         (beyond every ring), and facilities outside the boundary that were left out.
@@ -107,6 +110,8 @@ class Assessment:
     sensitivity: pd.DataFrame | None = None
     scope: Any = None
     data_gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: the resource exchanges of the year (see ``criteria.exchanges.FLOW_COLUMNS``); None without an exchanges layer
+    exchanges: pd.DataFrame | None = None
 
     @property
     def rings_m(self) -> list[int]:

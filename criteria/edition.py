@@ -23,8 +23,8 @@ from .aggregates import AGGREGATORS
 from .errors import EditionError, EditionFormatWarning
 from .measures import GREEN_MEASURE, IMPLIED_RING_M, known_column, measure_problem, ring_column, split_column
 
-__all__ = ["Edition", "Indicator", "Level", "Target", "with_target", "EditionProblem", "load_edition", "list_editions",
-           "validate_edition_file", "editions_dirs", "SUBJECT_KINDS"]
+__all__ = ["Edition", "Indicator", "Level", "Target", "EntryRequirement", "with_target", "EditionProblem", "load_edition",
+           "list_editions", "validate_edition_file", "editions_dirs", "SUBJECT_KINDS", "BASES", "Provenance"]
 
 SUBJECT_KINDS = ("town", "factory", "mine", "community")
 METHODS = ("share", "weighted")
@@ -33,6 +33,36 @@ SOURCE_KINDS = ("measure", "aggregate", "evidence")
 DIRECTIONS = ("higher", "lower")
 LEVELS = (1, 2, 3, 4, 5)
 
+#: whose words an item of an edition is (``basis:``): DIW's own (quoted, with its reference), corroborated by a
+#: source close to DIW, taken from a related scheme (``scheme:`` names it), or modelled by the ecotown authors.
+#: Every basis but ``modelled`` needs a ``reference:`` (an address or a document).
+BASES = ("diw", "corroborated", "related_scheme", "modelled")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Whose words an item is: ``basis`` (one of :data:`BASES`), the ``reference`` (address or document; empty
+    only when modelled) and, for ``related_scheme``, the ``scheme`` (IEAT, Green Industry, ...)."""
+
+    basis: str = "modelled"
+    reference: str = ""
+    scheme: str = ""
+    #: why, in a few words (``note:``), e.g. where a modelled name was borrowed from
+    note: str = ""
+
+    def label(self, lang: str = "en") -> str:
+        if self.basis == "related_scheme":
+            return f"{_BASIS_WORDS[lang][self.basis]} ({self.scheme})"
+        return _BASIS_WORDS[lang][self.basis]
+
+
+_BASIS_WORDS = {
+    "en": {"diw": "DIW's own words", "corroborated": "corroborated", "related_scheme": "from a related scheme",
+           "modelled": "modelled"},
+    "th": {"diw": "ถ้อยคำของกรมโรงงานอุตสาหกรรม", "corroborated": "มีแหล่งยืนยัน",
+           "related_scheme": "จากเกณฑ์ที่เกี่ยวข้อง", "modelled": "จำลองขึ้น"},
+}
+
 
 @dataclass(frozen=True)
 class Level:
@@ -40,6 +70,20 @@ class Level:
     name_en: str
     name_th: str
     color: str
+    #: whose words the level's name is
+    provenance: Provenance = field(default_factory=Provenance)
+
+
+@dataclass(frozen=True)
+class EntryRequirement:
+    """One of DIW's entry requirements (``entry_requirements:``): its indicators are prerequisites of every
+    level 2-5."""
+
+    id: str
+    name_en: str
+    name_th: str
+    indicators: tuple[str, ...]
+    provenance: Provenance = field(default_factory=Provenance)
 
 
 @dataclass(frozen=True)
@@ -60,10 +104,23 @@ class Indicator:
     basis: str = "modelled"
     weight: float = 1.0
     line: int | None = None
+    #: False (``counted: false``): a prerequisite only, left out of the share that decides a level (the measure
+    #: of an entry requirement, which is not one of the scheme's indicators)
+    counted: bool = True
+    #: whose words the indicator (its name and theme) is; ``basis`` repeats ``provenance.basis``
+    provenance: Provenance = field(default_factory=Provenance)
+    #: whose numbers the thresholds are (modelled unless a published source gives them)
+    thresholds_provenance: Provenance = field(default_factory=Provenance)
 
     @property
     def source_kind(self) -> str:
         return next(k for k in SOURCE_KINDS if k in self.source)
+
+    @property
+    def reads_evidence(self) -> bool:
+        """Whether the evidence file gives the value: always (``evidence: true``), or when the measure has no data
+        (``or_evidence: true``, e.g. typed-in exchange links when there is no exchanges table)."""
+        return self.source_kind == "evidence" or bool(self.source.get("or_evidence"))
 
     @property
     def ring_m(self) -> int | None:
@@ -147,13 +204,21 @@ class Edition:
     prerequisites: dict[int, list[str]] = field(default_factory=dict)
     green_industry_levels: dict[int, dict[str, str]] = field(default_factory=dict)
     target: Target | None = None
+    entry_requirements: list[EntryRequirement] = field(default_factory=list)
+    #: the edition's own reference (``reference:``)
+    reference: str = ""
 
     def prerequisite_levels(self, ind: Indicator) -> set[int]:
-        """The levels (2-5) that ``ind`` is a prerequisite of."""
+        """The levels (2-5) that ``ind`` is a prerequisite of: listed under ``prerequisites``, marked ``core``,
+        or the measure of an entry requirement (a prerequisite of every level)."""
         out = {lv for lv, ids in self.prerequisites.items() if ind.id in ids}
-        if ind.core:
+        if ind.core or self.entry_requirement_of(ind.id) is not None:
             out |= {2, 3, 4, 5}
         return out
+
+    def entry_requirement_of(self, ind_id: str) -> EntryRequirement | None:
+        """The entry requirement ``ind_id`` measures, if any."""
+        return next((r for r in self.entry_requirements if ind_id in r.indicators), None)
 
     def level(self, n: int) -> Level:
         return self.levels[n - 1]
@@ -317,6 +382,77 @@ def _measure_problem(kind: str, name: Any, ring_m: Any) -> str | None:
     return measure_problem(kind, name, ring_m)
 
 
+def _provenance_problems(item: dict, line: int | None, label: str, path: str, *, prefix: str = ""
+                         ) -> list[EditionProblem]:
+    """What is wrong with an item's ``basis`` / ``reference`` / ``scheme`` (``prefix``: ``thresholds_``)."""
+    b, r, sch = item.get(f"{prefix}basis"), item.get(f"{prefix}reference"), item.get(f"{prefix}scheme")
+    fb, fr, fs = f"{prefix}basis", f"{prefix}reference", f"{prefix}scheme"
+    if b is None:
+        if prefix:  # thresholds without a basis are modelled
+            b = "modelled"
+        else:
+            return [EditionProblem(path, line, fb, f"{label} has no basis: say whose words it is, one of "
+                                   f"{', '.join(BASES)}")]
+    if b == "published":
+        return [EditionProblem(path, line, fb, f"{label}: basis 'published' no longer says whose words these are; "
+                               "write diw (DIW's own words, with reference:), corroborated (with reference:), "
+                               "related_scheme (with scheme: and reference:) or modelled")]
+    if b not in BASES:
+        return [EditionProblem(path, line, fb, f"{label}: basis {b!r} must be one of {', '.join(BASES)}")]
+    out = []
+    if b != "modelled" and (not isinstance(r, str) or not r.strip()):
+        out.append(EditionProblem(path, line, fr, f"{label}: basis '{b}' needs a source: give reference: (the "
+                                  "address or the document that says it), or mark it modelled"))
+    if b == "related_scheme" and (not isinstance(sch, str) or not sch.strip()):
+        out.append(EditionProblem(path, line, fs, f"{label}: basis 'related_scheme' needs scheme: (which scheme: "
+                                  "IEAT, Green Industry, Eco Factory, MIND, UNIDO/World Bank/GIZ EIP framework ...)"))
+    if b != "related_scheme" and sch:
+        out.append(EditionProblem(path, line, fs, f"{label}: scheme: is only for basis related_scheme "
+                                  f"(basis is '{b}')"))
+    return out
+
+
+def _provenance(item: dict, prefix: str = "") -> Provenance:
+    return Provenance(basis=str(item.get(f"{prefix}basis") or "modelled"),
+                      reference=str(item.get(f"{prefix}reference") or "").strip(),
+                      scheme=str(item.get(f"{prefix}scheme") or "").strip(),
+                      note="" if prefix else str(item.get("note") or "").strip())
+
+
+def _entry_problems(raw: dict, path: str, known: set[str]) -> list[EditionProblem]:
+    """What is wrong with ``entry_requirements:`` (a list of requirements, each naming its indicators)."""
+    er = raw.get("entry_requirements")
+    if er is None:
+        return []
+    top = getattr(raw, "line", 1)
+    if not isinstance(er, list):
+        return [EditionProblem(path, top, "entry_requirements", "must be a list of requirements, each with id, "
+                               "name_en, name_th, basis, reference and indicators")]
+    probs: list[EditionProblem] = []
+    for req in er:
+        line = getattr(req, "line", top)
+        if not isinstance(req, dict):
+            probs.append(EditionProblem(path, line, "entry_requirements", f"a requirement must be a mapping, "
+                                        f"found {req!r}"))
+            continue
+        label = f"entry requirement '{req.get('id')}'"
+        for k in ("id", "name_en", "name_th"):
+            if not req.get(k):
+                probs.append(EditionProblem(path, line, k, f"{label} has no {k}"))
+        probs += _provenance_problems(req, line, label, path)
+        ids = req.get("indicators")
+        if not isinstance(ids, list) or not ids:
+            probs.append(EditionProblem(path, line, "indicators", f"{label}: indicators must list the indicator "
+                                        "ids that measure it"))
+            continue
+        for iid in ids:
+            if iid not in known:
+                near = difflib.get_close_matches(str(iid), sorted(known), n=1)
+                hint = f" (did you mean '{near[0]}'?)" if near else ""
+                probs.append(EditionProblem(path, line, "indicators", f"{label}: unknown indicator id '{iid}'{hint}"))
+    return probs
+
+
 def _check(raw: Any, path: str) -> list[EditionProblem]:
     probs: list[EditionProblem] = []
 
@@ -340,6 +476,8 @@ def _check(raw: Any, path: str) -> list[EditionProblem]:
                 for k in ("name_en", "name_th"):
                     if not lv.get(k):
                         bad(getattr(lv, "line", None), k, f"level {lv.get('level')} has no {k}")
+                probs.extend(_provenance_problems(lv, getattr(lv, "line", None),
+                                                  f"the name of level {lv.get('level')}", path))
     ps = raw.get("pass_share") or {}
     if isinstance(ps, dict):
         for k, v in ps.items():
@@ -372,9 +510,11 @@ def _check(raw: Any, path: str) -> list[EditionProblem]:
             bad(line, "direction", f"{label}: direction {ind.get('direction')!r} must be 'higher' or 'lower'")
         src = ind.get("source")
         kinds = [k for k in SOURCE_KINDS if isinstance(src, dict) and k in src]
-        if not isinstance(src, dict) or len(kinds) != 1 or set(src) - {kinds[0], "ring_m"} or (
-                "ring_m" in src and kinds[0] != "measure"):
+        if not isinstance(src, dict) or len(kinds) != 1 or set(src) - {kinds[0], "ring_m", "or_evidence"} or (
+                "ring_m" in src and kinds[0] != "measure") or ("or_evidence" in src and (
+                kinds[0] != "measure" or src["or_evidence"] is not True)):
             bad(line, "source", f"{label}: source must be one of {{measure: NAME}}, {{measure: NAME, ring_m: METRES}}, "
+                "{measure: NAME, or_evidence: true} (the evidence file when the measure has no data), "
                 "{aggregate: ...}, {evidence: true}")
         elif "aggregate" in src:
             agg = src["aggregate"]
@@ -398,6 +538,8 @@ def _check(raw: Any, path: str) -> list[EditionProblem]:
             why = _measure_problem(ind["subject"], src["measure"], src.get("ring_m"))
             if why:
                 bad(line, "source.measure", f"{label}: {why}")
+        probs.extend(_provenance_problems(ind, line, label, path))
+        probs.extend(_provenance_problems(ind, line, f"{label} (its thresholds)", path, prefix="thresholds_"))
         w = ind.get("weight", 1)
         if isinstance(w, bool) or not isinstance(w, (int, float)) or not w > 0:
             bad(line, "weight", f"{label}: weight {w!r} must be a positive number")
@@ -427,7 +569,8 @@ def _check(raw: Any, path: str) -> list[EditionProblem]:
         target = scoring.get("weights_sum", 1.0)
         for kind in SUBJECT_KINDS:
             ws = [i.get("weight", 1) for i in raw.get("indicators") or []
-                  if isinstance(i, dict) and i.get("subject") == kind and isinstance(i.get("weight", 1), (int, float))]
+                  if isinstance(i, dict) and i.get("subject") == kind and isinstance(i.get("weight", 1), (int, float))
+                  and i.get("counted", True) is not False]
             if ws and not math.isclose(sum(ws), float(target), rel_tol=1e-6, abs_tol=1e-9):
                 bad(getattr(scoring, "line", top), "weight",
                     f"the weights of {kind} indicators add up to {sum(ws):g}, not {target:g} (scoring.weights_sum)")
@@ -444,6 +587,7 @@ def _check(raw: Any, path: str) -> list[EditionProblem]:
                     near = difflib.get_close_matches(str(iid), sorted(seen), n=1)
                     hint = f" (did you mean '{near[0]}'?)" if near else ""
                     bad(where, "prerequisites", f"level {lv}: unknown indicator id '{iid}'{hint}")
+    probs.extend(_entry_problems(raw, path, seen))
     return probs
 
 
@@ -485,13 +629,15 @@ def load_edition(ref: str | Path) -> Edition:
                       source=_source(i, p), direction=i["direction"],
                       thresholds={int(k): float(v) for k, v in i["thresholds"].items()},
                       core=bool(i.get("core", False)), basis=str(i.get("basis", "modelled")),
-                      weight=float(i.get("weight", 1.0)), line=getattr(i, "line", None))
+                      weight=float(i.get("weight", 1.0)), line=getattr(i, "line", None),
+                      provenance=_provenance(i), thresholds_provenance=_provenance(i, "thresholds_"),
+                      counted=bool(i.get("counted", True)))
             for i in raw["indicators"]]
     return Edition(
         id=str(raw["id"]), path=p.resolve(), sha256=sha256_file(p),
         title_en=str(raw["title_en"]), title_th=str(raw.get("title_th", raw["title_en"])),
         version=str(raw.get("version", "")),
-        levels=[Level(int(lv["level"]), lv["name_en"], lv["name_th"], lv.get("color", "#888888"))
+        levels=[Level(int(lv["level"]), lv["name_en"], lv["name_th"], lv.get("color", "#888888"), _provenance(lv))
                 for lv in raw["levels"]],
         pass_share={int(k): float(v) for k, v in raw["pass_share"].items()},
         dimensions=[dict(d) for d in raw["dimensions"]],
@@ -502,6 +648,10 @@ def load_edition(ref: str | Path) -> Edition:
         prerequisites={int(k): list(v) for k, v in (raw.get("prerequisites") or {}).items()},
         green_industry_levels={int(k): dict(v) for k, v in (raw.get("green_industry_levels") or {}).items()},
         target=_target(raw),
+        entry_requirements=[EntryRequirement(id=str(r["id"]), name_en=str(r["name_en"]), name_th=str(r["name_th"]),
+                                             indicators=tuple(map(str, r["indicators"])), provenance=_provenance(r))
+                            for r in raw.get("entry_requirements") or []],
+        reference=str(raw.get("reference") or ""),
     )
 
 
@@ -521,7 +671,8 @@ def _source(ind: dict, path: Path) -> dict[str, Any]:
                           f"{{measure: {old[0]}, ring_m: {old[1]}}} (the old form will stop being read)",
                           EditionFormatWarning, stacklevel=3)
             return {"measure": old[0], "ring_m": old[1]}
-        return {"measure": src["measure"], **({"ring_m": int(src["ring_m"])} if "ring_m" in src else {})}
+        return {"measure": src["measure"], **({"ring_m": int(src["ring_m"])} if "ring_m" in src else {}),
+                **({"or_evidence": True} if src.get("or_evidence") else {})}
     if kind == "aggregate":
         agg = dict(src["aggregate"])
         frm = agg["from"] if isinstance(agg["from"], str) else agg["from"][0]

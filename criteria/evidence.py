@@ -21,7 +21,7 @@ import pandas as pd
 from layers.atomic import atomic_path
 
 from .edition import SUBJECT_KINDS, Edition
-from .errors import EvidenceError
+from .errors import EditionError, EvidenceError
 
 __all__ = ["load_evidence", "parse_value", "evidence_template", "write_evidence_template", "EVIDENCE_COLUMNS",
            "TEMPLATE_COLUMNS"]
@@ -62,6 +62,22 @@ def _read_text(path: Path) -> str:
             raise EvidenceError(f"{path}: neither UTF-8 nor Thai Windows (cp874) text") from None
 
 
+def _other_editions_ids(edition: Edition) -> set[str]:
+    """The indicator ids of the other editions found (``ecotown criteria list``): an evidence row for one of them
+    is for another edition, not a typing error."""
+    from .edition import list_editions, load_edition
+
+    out: set[str] = set()
+    for ref in list_editions():
+        if ref == edition.id:
+            continue
+        try:
+            out |= {i.id for i in load_edition(ref).indicators}
+        except EditionError:
+            continue
+    return out
+
+
 def load_evidence(path: str | Path, edition: Edition, *, subjects: dict[str, list[str]] | None = None
                   ) -> pd.DataFrame:
     """Read and check an evidence CSV against ``edition`` (and the known ``subjects`` ids by kind).
@@ -93,12 +109,14 @@ def load_evidence(path: str | Path, edition: Edition, *, subjects: dict[str, lis
         if kind == "town" and sid.lower() == "town" and len(town_ids) == 1:
             sid = next(iter(town_ids))
         if iid not in known:
+            if iid in _other_editions_ids(edition):
+                continue  # the year's evidence serves every edition: this one does not read that indicator
             problems.append(f"{where}, field 'indicator_id': edition '{edition.id}' has no indicator '{iid}'")
             continue
         if known[iid].subject != kind:
             problems.append(f"{where}, field 'subject_kind': indicator '{iid}' scores {known[iid].subject}, not {kind}")
             continue
-        if known[iid].source_kind != "evidence":
+        if not known[iid].reads_evidence:
             problems.append(f"{where}, field 'indicator_id': indicator '{iid}' is computed from "
                             f"{known[iid].describe_source()}, not read from evidence")
             continue
@@ -137,7 +155,7 @@ def evidence_template(edition: Edition, subjects: dict[str, dict[str, str]], *,
     """
     rows = []
     for ind in edition.indicators:
-        if ind.source_kind != "evidence":
+        if not ind.reads_evidence:
             continue
         needs = "; ".join(f"L{lv} {'≥' if ind.direction == 'higher' else '≤'} {t:g}"
                           for lv, t in sorted(ind.thresholds.items()))

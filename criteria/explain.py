@@ -11,8 +11,10 @@ import pandas as pd
 from .assessment import Assessment
 from .errors import CriteriaError
 from .formatting import format_value, needs_text
+from .exchanges import flows_that_count
+from .provenance_text import level_provenance, provenance_sentences
 
-__all__ = ["explain", "explain_table", "missing_data"]
+__all__ = ["explain", "explain_table", "missing_data", "provenance_lines", "exchange_lines"]
 
 
 def _find(a: Assessment, subject_id: str) -> pd.Series:
@@ -44,6 +46,7 @@ def explain_table(a: Assessment, subject_id: str) -> pd.DataFrame:
                                                                      spec.direction),
             "meets_next": "" if pd.isna(nxt) else ("yes" if r.meets_next else "no"),
             "core": "core" if r.core else "", "source": r.source_detail, "basis": r.basis,
+            "basis_label": spec.provenance.label("en"),
         })
     return pd.DataFrame(rows)
 
@@ -66,7 +69,30 @@ def explain(a: Assessment, subject_id: str) -> str:
     title = "" if pd.isna(nxt) or (isinstance(nxt, float) and math.isnan(nxt)) else f"Next level ({int(nxt)}): "
     missing = missing_data(a, subject_id)
     tail = ("\n\nMissing data (no data, never zero):\n" + "\n".join(f"  - {x}" for x in missing)) if missing else ""
-    return head + "\n" + "\n".join(lines) + "\n\n" + title + gap + tail
+    flows = exchange_lines(a, subject_id)
+    if flows:
+        tail += "\n\nResource exchanges of the year (the exchange indicators count these):\n" + "\n".join(
+            f"  - {x}" for x in flows)
+    prov = "\n\nWhat is DIW's and what is modelled:\n" + "\n".join(f"  - {x}" for x in provenance_lines(a, subject_id))
+    return head + "\n" + "\n".join(lines) + "\n\n" + title + gap + tail + prov
+
+
+def exchange_lines(a: Assessment, subject_id: str, lang: str = "en") -> list[str]:
+    """The flows of the exchanges table behind the town's exchange indicators (the town only; others: none)."""
+    s = _find(a, subject_id)
+    if s["subject_kind"] != "town":
+        return []
+    return flows_that_count(getattr(a, "exchanges", None), lang)
+
+
+def provenance_lines(a: Assessment, subject_id: str, lang: str = "en") -> list[str]:
+    """Whose words the subject's level is: for the town every sentence of
+    :func:`criteria.provenance_text.provenance_sentences`; for another subject its level and the next one."""
+    s = _find(a, subject_id)
+    if s["subject_kind"] == "town":
+        return provenance_sentences(a.edition, lang)
+    lv = int(s["level"])
+    return [level_provenance(a.edition, a.edition.level(n), lang) for n in (lv, lv + 1) if n <= len(a.edition.levels)]
 
 
 def missing_data(a: Assessment, subject_id: str) -> list[str]:

@@ -107,7 +107,7 @@ def smallest_lift(edition: Edition, inds: list[Indicator], values: list[float], 
     chosen = list(must)
     pool = []
     for j in below:
-        if j in must:
+        if j in must or w[j] <= 0:  # an indicator that does not count towards the share lifts nothing
             continue
         t = target_value(inds[j], lv)
         if t is None:

@@ -19,7 +19,7 @@ from layers import load_roles
 from .observations import OBSERVATION_MEASURES
 
 __all__ = ["RING_MEASURES", "ANALYSIS_RESULTS", "SUBJECT_ROLES", "GREEN_MEASURE", "BURDEN_RADIUS_M",
-           "IMPLIED_RING_M", "ring_column", "split_column",
+           "IMPLIED_RING_M", "DIMENSIONS_MEASURE", "ring_column", "split_column",
            "known_column", "measure_problem"]
 
 #: role of the layers each subject kind is read from (their canonical fields are measurable columns)
@@ -42,11 +42,17 @@ ANALYSIS_RESULTS: dict[str, tuple[str, ...]] = {
     "factory": ("nearest_community_m", "in_industrial_zone", "kind", "category", "name"),
     "community": ("nearest_facility_m", "nearest_facility_id", "burden", "name"),
     "town": ("name", "name_en", "population", "households", "area_km2", "green_share", "industrial_zone_share",
-             "communities"),
+             "communities", "dimensions_covered", "exchange_links", "exchange_tonnes_inside",
+             "residues_used_inside_share"),
 }
+ANALYSIS_RESULTS["factory"] = ANALYSIS_RESULTS["factory"] + ("residues_used_inside_share",)
 ANALYSIS_RESULTS["factory"] += OBSERVATION_MEASURES  # field notes counted per subject (criteria/observations.py)
 ANALYSIS_RESULTS["community"] += OBSERVATION_MEASURES
 ANALYSIS_RESULTS["mine"] = ANALYSIS_RESULTS["factory"]
+
+#: a town measure computed while scoring: in how many of the edition's dimensions the subject's other indicators
+#: have data (DIW's entry requirement: development across the 5 dimensions)
+DIMENSIONS_MEASURE = "dimensions_covered"
 
 #: the proximity burden sums 1/d over the facilities within this distance (metres); an edition that reads
 #: ``burden`` needs pairs that far, so the assessment measures it like a ring_m

@@ -27,6 +27,7 @@ from .edition import SUBJECT_KINDS, Edition, Indicator
 from .errors import ScoringError
 from .formatting import phrases
 from .gap import Change, smallest_lift
+from .measures import DIMENSIONS_MEASURE
 
 __all__ = ["Scores", "score", "check_distances", "decide_level", "split_overrides", "INDICATOR_COLUMNS", "LEVEL_COLUMNS",
            "DIMENSION_COLUMNS"]
@@ -131,6 +132,8 @@ def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables
             return np.nan, "no data", f"the {kind} layer has no field '{col}'"
         v = to_float(row[col])
         status = "what-if" if (sid, ind.id) in ov or (None, ind.id) in ov else "ok"
+        if math.isnan(v) and ind.reads_evidence:  # no table to compute it from: the evidence file, if it has it
+            return _evidence_value(ind, kind, sid, evidence, f"'{col}' has no data (no table to compute it from)")
         return (v, status, f"{col}") if not math.isnan(v) else (np.nan, "no data", f"'{col}' is empty")
     if src == "aggregate":
         if ind.id not in agg_cache:
@@ -138,6 +141,13 @@ def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables
         v, _n, note = agg_cache[ind.id]
         detail = f"{ind.describe_source()}: {note}"
         return (v, "ok", detail) if not math.isnan(v) else (np.nan, "no data", detail)
+    return _evidence_value(ind, kind, sid, evidence)
+
+
+def _evidence_value(ind: Indicator, kind: str, sid: str, evidence: pd.DataFrame | None, why: str = ""
+                    ) -> tuple[float, str, str]:
+    """The value the evidence file gives ``ind`` for subject ``sid`` (``why``: why the evidence is read)."""
+    pre = f"{why}; " if why else ""
     if evidence is not None:
         try:
             ev = evidence.loc[(kind, sid, ind.id)]
@@ -146,33 +156,58 @@ def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables
         if ev is not None:
             where = f"{evidence.attrs.get('path', 'evidence')} line {int(ev['line'])}"
             src_txt = f"; {ev['source']}" if ev.get("source") else ""
-            return float(ev["value"]), "ok", f"{where}{src_txt}"
-        return np.nan, "no data", f"not in {evidence.attrs.get('path', 'the evidence file')}"
-    return np.nan, "no data", "no evidence file for this year"
+            return float(ev["value"]), "ok", f"{pre}{where}{src_txt}"
+        return np.nan, "no data", f"{pre}not in {evidence.attrs.get('path', 'the evidence file')}"
+    return np.nan, "no data", f"{pre}no evidence file for this year"
+
+
+def _with_dimensions_covered(edition: Edition, inds: list[Indicator], vals: list[tuple[float, str, str]], sid: str,
+                             ov: dict[tuple[str | None, str], float]) -> list[tuple[float, str, str]]:
+    """``dimensions_covered``: in how many of the edition's dimensions the subject's other indicators have data
+    (computed here, from the values just read; a what-if value wins)."""
+    out = list(vals)
+    for k, ind in enumerate(inds):
+        if ind.source_kind != "measure" or ind.measure != DIMENSIONS_MEASURE:
+            continue
+        if (sid, ind.id) in ov or (None, ind.id) in ov:
+            out[k] = (ov.get((sid, ind.id), ov.get((None, ind.id))), "what-if", "what-if value")
+            continue
+        have = {i.dimension for i, (v, _s, _d) in zip(inds, vals)
+                if i.measure != DIMENSIONS_MEASURE and not math.isnan(v)}
+        dims = [d["id"] for d in edition.dimensions]
+        got = [d for d in dims if d in have]
+        missing = [d for d in dims if d not in have]
+        detail = (f"{len(got)} of {len(dims)} dimensions have indicators with data"
+                  + (f" (none in {', '.join(missing)})" if missing else ""))
+        out[k] = (float(len(got)), "ok", detail)
+    return out
 
 
 def decide_level(reached: list[float], core: list[bool], pass_share: dict[int, float], *,
-                 weights: list[float] | None = None, prereq: dict[int, set[int]] | None = None
-                 ) -> tuple[int, str, dict]:
+                 weights: list[float] | None = None, prereq: dict[int, set[int]] | None = None,
+                 counted: list[bool] | None = None) -> tuple[int, str, dict]:
     """The level of one subject from its indicators' levels (NaN = no data).
 
     ``core[i]`` makes indicator i a prerequisite of every level; ``prereq[L]`` adds indicator positions that
-    must reach L. Returns (level, rule text, facts about the first level missed).
+    must reach L; ``counted[i]`` False leaves indicator i out of the share (a prerequisite only, such as the
+    measure of an entry requirement). Returns (level, rule text, facts about the first level missed).
     """
-    n = len(reached)
-    if n == 0:
+    if not reached:
         return 1, "level 1: no indicators of this subject kind in the edition", {}
-    w = [1.0] * n if weights is None else [float(x) for x in weights]
+    cnt = [True] * len(reached) if counted is None else list(counted)
+    w = [(1.0 if weights is None else float(x)) * (1.0 if c else 0.0)
+         for x, c in zip(weights or [1.0] * len(reached), cnt)]
+    n = sum(cnt)
     total = sum(w)
     weighted = weights is not None
     level = 1
     rule = "level 1 (Engagement): the subject takes part in the assessment"
     fail: dict = {}
     for lv in (2, 3, 4, 5):
-        pre = {i for i in range(n) if core[i]} | set((prereq or {}).get(lv, set()))
+        pre = {i for i in range(len(reached)) if core[i]} | set((prereq or {}).get(lv, set()))
         pre_missing = sorted(i for i in pre if math.isnan(reached[i]) or reached[i] < lv)
         got = sum(wi for r, wi in zip(reached, w) if not math.isnan(r) and r >= lv)
-        k = sum(1 for r in reached if not math.isnan(r) and r >= lv)
+        k = sum(1 for r, c in zip(reached, cnt) if c and not math.isnan(r) and r >= lv)
         share = pass_share.get(lv, 1.0)
         need = share * total
         needed = math.ceil(need - 1e-9) if not weighted else need
@@ -209,13 +244,15 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
         weights = [i.weight for i in inds] if edition.method == "weighted" else None
         prereq = {lv: {j for j, i in enumerate(inds) if lv in edition.prerequisite_levels(i) and not i.core}
                   for lv in (2, 3, 4, 5)}
+        counted = [i.counted for i in inds]
         for sid in sorted(map(str, table.index)):
             row = table.loc[sid]
             name = str(row.get("name", sid))
             vals = [_value_of(i, kind, sid, row, tables, evidence, agg_cache, ov) for i in inds]
+            vals = _with_dimensions_covered(edition, inds, vals, sid, ov)
             reached = [float(i.level_of(v)) if not math.isnan(v) else np.nan for i, (v, _s, _d) in zip(inds, vals)]
             level, rule, fail = decide_level(reached, [i.core for i in inds], edition.pass_share,
-                                             weights=weights, prereq=prereq)
+                                             weights=weights, prereq=prereq, counted=counted)
             nxt = level + 1 if level < 5 else None
             # missing prerequisites first: they are what blocks a level outright
             no_data = [i.id for _p, i in sorted(
@@ -239,7 +276,8 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
             changes: list[Change] = []
             if fail:
                 changes = smallest_lift(edition, inds, [v for v, _s, _d in vals], reached, fail, tables,
-                                        weights=weights)
+                                        weights=[(weights[j] if weights else 1.0) * (1.0 if counted[j] else 0.0)
+                                                 for j in range(len(inds))])
                 for step, c in enumerate(changes, start=1):
                     gap_rows.append({"subject_kind": kind, "subject_id": sid, "next_level": fail["level"],
                                      "step": step, "indicator_id": c.indicator_id, "value_from": c.value_from,

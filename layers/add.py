@@ -290,6 +290,15 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
     if id_prefix is not None and role_spec.raster:
         raise CatalogError(f"--id-prefix {id_prefix}: a raster has no feature ids; leave it out for role '{role}'")
     sha = sha256_file(src)
+    if role_spec.table:  # a table without geometry (exchanges): checked, copied into tables/, recorded
+        from .exchanges import add_exchanges
+
+        with project_lock(catalog, timeout=lock_timeout) as lock:
+            stored, rows, replaced = add_exchanges(src, catalog=catalog, name=name, fields=mapping.attributes,
+                                                   year=year, replace_existing=replace_existing, sheet=sheet,
+                                                   encoding=mapping.encoding, description=description, sha=sha)
+        return AddResult(name=name, role=role, catalog=catalog, stored_in=stored, features=rows, source_sha256=sha,
+                         source_crs=None, replaced=replaced, warnings=lock.notes())
     if role_spec.raster:
         return _add_raster(src, role, catalog, name, mapping, crs, year, replace_existing, sha,
                            save_mapping_to, description, lock_timeout)

@@ -61,6 +61,11 @@ class LayerSpec:
         return self.postgis is not None
 
     @property
+    def is_table(self) -> bool:
+        """A table without geometry (a role with ``table: true``, such as ``exchanges``)."""
+        return load_roles()[self.role].table
+
+    @property
     def is_raster(self) -> bool:
         return load_roles()[self.role].raster
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .catalog import Catalog
+from .catalog import Catalog, sha256_file
 from .errors import LayerError, Problem
 from .raster import inspect_raster
 from .read import inspect_layer
@@ -38,7 +38,13 @@ def check_catalog(catalog: Catalog, names: list[str] | None = None) -> list[Laye
     for spec in specs:
         rep = LayerReport(name=spec.name, role=spec.role, source=str(spec.source))
         try:
-            if spec.is_raster:
+            if spec.is_table:  # the exchanges table: every row's ids against the catalog's facilities
+                from .exchanges import catalog_facility_ids, exchange_problems
+
+                df, rep.problems = exchange_problems(spec, catalog_facility_ids(catalog))
+                rep.features = len(df)
+                rep.sha256 = sha256_file(spec.source)
+            elif spec.is_raster:
                 if town_bounds is None and town is not None:
                     t = inspect_layer(town)
                     if t.gdf is not None:

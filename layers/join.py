@@ -16,8 +16,10 @@ Rules, the same at ``layers join`` and at every read:
 * several rows for one key are refused unless an aggregate says how to combine them: ``count`` (rows per key),
   ``sum`` and ``max`` (per numeric field), ``latest`` (the row with the latest ``date_field``);
 * with a ``date_field``, rows dated after the assessed year are left out, and with ``count`` or ``sum`` also rows
-  before it (the events of that year); with an ``expires_field``, a row that expired before 1 January of the
-  assessed year does not count (a lapsed certificate). Reading without a year uses the current year.
+  before it (the events of that year) - unless the table also has an ``expires_field``: its rows are periods
+  (a certificate, an order until it is closed), and ``count`` then counts those in force during the year; with an
+  ``expires_field``, a row that expired (or was closed) before 1 January of the assessed year does not count (a
+  lapsed certificate). Reading without a year uses the current year.
 """
 
 from __future__ import annotations
@@ -297,7 +299,7 @@ class _Joiner:
             d, e = dates.get(pos), expires.get(pos)
             if d is not None and d > end:
                 rep.later += 1
-            elif d is not None and agg in ("count", "sum") and d < start:
+            elif d is not None and agg in ("count", "sum") and d < start and not self.j.expires_field:
                 rep.earlier += 1
             elif e is not None and e < start:
                 rep.expired += 1

@@ -51,6 +51,8 @@ class Role:
     fields: dict[str, FieldSpec] = field(default_factory=dict)
     min_features: int = 0
     raster: bool = False
+    #: a table without geometry (``table: true``: CSV or XLSX, stored in tables/ beside the catalog)
+    table: bool = False
 
     @property
     def geometry_types(self) -> frozenset[str]:
@@ -100,6 +102,7 @@ def _parse_role(name: str, raw: dict[str, Any], source: str) -> Role:
         geometry=geoms,
         fields=fields,
         min_features=int(raw.get("min_features", 0)),
+        table=bool(raw.get("table", False)),
     )
 
 

@@ -29,7 +29,7 @@ class LayerFacts:
     """What ``layers show`` prints."""
 
     spec: LayerSpec
-    kind: str  # 'vector' | 'raster'
+    kind: str  # 'vector' | 'raster' | 'table'
     features: int | None = None
     geometry_types: dict[str, int] = field(default_factory=dict)
     fields: list[FieldFacts] = field(default_factory=list)
@@ -54,13 +54,16 @@ class LayerFacts:
         if self.kind == "vector":
             out.append(("features", "" if self.features is None else f"{self.features:,}"))
             out.append(("geometry", ", ".join(f"{k} {v:,}" for k, v in sorted(self.geometry_types.items()))))
+        elif self.kind == "table":
+            out.append(("rows", "" if self.features is None else f"{self.features:,} (a table without geometry)"))
         else:
             r = self.raster
             out += [("size", f"{r.get('width')} x {r.get('height')} cells"),
                     ("cell size", f"{r.get('res')}"), ("nodata", str(r.get("nodata"))),
                     ("data type", str(r.get("dtype"))), ("values", str(r.get("values", ""))[:200])]
-        out.append(("CRS", f"{self.crs or 'none'} (read as EPSG:32647)" if self.kind == "vector"
-                    else f"{self.crs or 'none'}"))
+        if self.kind != "table":
+            out.append(("CRS", f"{self.crs or 'none'} (read as EPSG:32647)" if self.kind == "vector"
+                        else f"{self.crs or 'none'}"))
         if s.source_crs:
             out.append(("original CRS", s.source_crs))
         if self.extent_m:
@@ -87,6 +90,12 @@ def _example(series: pd.Series) -> str:
 def describe_layer(catalog: Catalog, name: str) -> LayerFacts:
     """Read and describe one layer of ``catalog`` (problems are listed, not raised)."""
     spec = catalog.get(name)
+    if spec.is_table:  # a table without geometry (exchanges): its rows, checked against the catalog's facilities
+        from .catalog import sha256_file
+        from .exchanges import catalog_facility_ids, exchange_problems
+
+        df, probs = exchange_problems(spec, catalog_facility_ids(catalog))
+        return LayerFacts(spec=spec, kind="table", features=len(df), sha256=sha256_file(spec.source), problems=probs)
     if spec.is_raster:
         info = inspect_raster(spec)
         facts = LayerFacts(spec=spec, kind="raster", crs=info.crs, sha256=info.sha256, problems=info.problems)

@@ -53,6 +53,7 @@ OUTPUT_NAMES = (
     "registry/factories_diw.csv",
     "tables/gi_certificates.xlsx", "tables/complaints_log.csv", "tables/quarry_complaints.csv", "tables/factory_survey_2569.xlsx",
     "tables/mine_inspections.csv", "tables/population_2569.csv", "tables/village_committee.csv",
+    "tables/factory_orders.csv", "tables/iso_certificates.xlsx", "tables/exchanges.csv",
     "concessions/quarries_dpim.shp", "concessions/quarries_dpim.shx", "concessions/quarries_dpim.dbf",
     "concessions/quarries_dpim.prj",
     "villages/villages_2555.geojson",
@@ -541,6 +542,79 @@ def complaint_rows() -> list[list[object]]:
     return rows
 
 
+#: orders under the Factory Act (คำสั่งตามกฎหมายว่าด้วยโรงงาน), fictional: fac_id, number, issued, section, subject,
+#: closed (None: still open). Every order of the sample was closed before 2026, so no plant has one in force in 2569.
+_ORDERS = [
+    ("F12", "ค.001/2567", dt.date(2024, 3, 12), "มาตรา 37", "ฝุ่นละอองจากเตาเผาปูนขาวเกินมาตรฐาน", dt.date(2024, 9, 30)),
+    ("F07", "ค.014/2568", dt.date(2025, 2, 20), "มาตรา 37", "น้ำทิ้งจากการล้างรถโม่ปูนไม่ผ่านการบำบัด", dt.date(2025, 6, 15)),
+    ("F08", "ค.022/2568", dt.date(2025, 8, 5), "มาตรา 39", "หยุดใช้เครื่องจักรบางส่วนจนกว่าจะแก้ไขระบบป้องกันอัคคีภัย",
+     dt.date(2025, 12, 10)),
+    ("F11", "ค.009/2566", dt.date(2023, 4, 3), "มาตรา 37", "กลิ่นจากบ่อบำบัดน้ำเสีย", dt.date(2023, 11, 20)),
+]
+
+#: ISO management-system certificates (fictional): fac_id, standard, certification body, issued, expires
+_ISO = [
+    ("F01", "ISO 14001:2015", "สถาบันรับรองมาตรฐานไอเอสโอ", dt.date(2024, 6, 1), dt.date(2027, 5, 31)),
+    ("F01", "ISO 45001:2018", "สถาบันรับรองมาตรฐานไอเอสโอ", dt.date(2023, 9, 15), dt.date(2026, 9, 14)),
+    ("F02", "ISO 14001:2015", "บริษัท รับรองระบบสากล จำกัด", dt.date(2025, 1, 10), dt.date(2028, 1, 9)),
+    ("F03", "ISO 50001:2018", "บริษัท รับรองระบบสากล จำกัด", dt.date(2024, 11, 1), dt.date(2027, 10, 31)),
+    ("F04", "ISO 14001:2015", "สถาบันรับรองมาตรฐานไอเอสโอ", dt.date(2025, 3, 20), dt.date(2028, 3, 19)),
+    ("F05", "ISO 14001:2015", "บริษัท รับรองระบบสากล จำกัด", dt.date(2023, 7, 1), dt.date(2026, 6, 30)),
+    ("F06", "ISO 14001:2015", "สถาบันรับรองมาตรฐานไอเอสโอ", dt.date(2021, 5, 1), dt.date(2024, 4, 30)),
+    ("F10", "ISO 14001:2015", "สถาบันรับรองมาตรฐานไอเอสโอ", dt.date(2024, 2, 15), dt.date(2027, 2, 14)),
+    ("F11", "ISO 14001:2015", "บริษัท รับรองระบบสากล จำกัด", dt.date(2022, 10, 1), dt.date(2025, 9, 30)),
+    ("F11", "ISO 14001:2015", "บริษัท รับรองระบบสากล จำกัด", dt.date(2025, 10, 1), dt.date(2028, 9, 30)),
+    ("F15", "ISO 45001:2018", "สถาบันรับรองมาตรฐานไอเอสโอ", dt.date(2025, 8, 1), dt.date(2028, 7, 31)),
+]
+ORDERS_HEADER = ["เลขที่คำสั่ง", "วันที่ออกคำสั่ง", "เลขทะเบียนโรงงาน", "ชื่อโรงงาน", "ตามมาตรา", "เรื่อง", "วันที่ปิดคำสั่ง"]
+ISO_HEADER = ["เลขทะเบียนโรงงาน", "ชื่อสถานประกอบการ", "มาตรฐาน", "หน่วยรับรอง", "วันที่ออกใบรับรอง", "วันหมดอายุ"]
+
+
+#: the Biocomplex's resource exchanges (fictional tonnages of a plausible order): from, to, material, tonnes a year,
+#: year. "outside:" names a party outside the town. The 2025 rows are last year's, left out when assessing 2026.
+CANE_FARMERS = "outside:ชาวไร่อ้อยรอบตำบลหนองโพ"
+_EXCHANGES = [
+    (CANE_FARMERS, "F01", "อ้อย (sugarcane)", 2_400_000, 2026),
+    ("F01", "F03", "ชานอ้อย (bagasse)", 650_000, 2026),
+    ("F01", "F02", "กากน้ำตาล (molasses)", 100_000, 2026),
+    ("F01", "F04", "กากหม้อกรอง (filter cake)", 84_000, 2026),
+    ("F01", "F05", "น้ำตาลทรายดิบ (raw sugar)", 60_000, 2026),
+    ("F01", "F06", "กากน้ำตาล (molasses for feed)", 8_000, 2026),
+    ("F02", "F04", "วีนาส (vinasse)", 180_000, 2026),
+    ("F03", "F01", "ไอน้ำ (process steam)", 900_000, 2026),
+    ("F03", "F07", "เถ้าลอยจากหม้อไอน้ำ (boiler fly ash)", 25_000, 2026),
+    ("F03", "outside:เกษตรกรผู้ปลูกอ้อย (ปรับปรุงดิน)", "เถ้าหนักจากหม้อไอน้ำ (boiler bottom ash)", 15_000, 2026),
+    ("F04", CANE_FARMERS, "ปุ๋ยอินทรีย์ชีวภาพ (bio-fertiliser)", 70_000, 2026),
+    ("F11", "F04", "กากมันสำปะหลัง (cassava pulp)", 20_000, 2026),
+    ("F13", "F03", "แกลบ (rice husk)", 12_000, 2026),
+    (CANE_FARMERS, "F01", "อ้อย (sugarcane)", 2_150_000, 2025),
+    ("F01", "F03", "ชานอ้อย (bagasse)", 600_000, 2025),
+]
+EXCHANGES_HEADER = ["จาก", "ถึง", "วัสดุ", "ตันต่อปี", "ปี"]
+
+
+def exchange_rows() -> list[list[object]]:
+    """The exchanges as the Biocomplex's environment office lists them: facility ids (registration numbers) or
+    outside:NAME."""
+    def ident(x: str) -> str:
+        return FACTORY_IDS.get(x, x)
+    return [[ident(f), ident(t), m, f"{tons}", y] for f, t, m, tons, y in _EXCHANGES]
+
+
+def order_rows() -> list[list[object]]:
+    """The provincial office's register of orders under the Factory Act, oldest first."""
+    names = {r[0]: r[1] for r in _FACTORIES}
+    rows = sorted(_ORDERS, key=lambda o: o[2])
+    return [[no, _be(d), FACTORY_IDS[f], names[f], sec, what, _be(closed) if closed else ""]
+            for f, no, d, sec, what, closed in rows]
+
+
+def iso_rows() -> list[list[object]]:
+    """ISO 14001 and equivalent (ISO 45001, ISO 50001) certificates the plants reported, as the office lists them."""
+    names = {r[0]: r[1] for r in _FACTORIES}
+    return [[FACTORY_IDS[f], names[f], std, body, _be(i), _be(e)] for f, std, body, i, e in _ISO]
+
+
 def survey_rows() -> list[list[object]]:
     """The provincial office's 2569 questionnaire: one row per factory that returned it."""
     rows = []
@@ -685,8 +759,14 @@ def write_office_files(out_dir: Path, layers_f: dict[str, gpd.GeoDataFrame]) -> 
     com = out_dir / "tables" / "village_committee.csv"
     _write_csv(com, ["รหัสหมู่บ้าน", "ชื่อหมู่บ้าน", "หมู่ที่", *COMMITTEE_FIELDS], committee_rows(), encoding="utf-8",
                bom=True)
+    orders = out_dir / "tables" / "factory_orders.csv"
+    _write_csv(orders, ORDERS_HEADER, order_rows(), encoding="utf-8", bom=True)
+    iso = out_dir / "tables" / "iso_certificates.xlsx"
+    _write_xlsx(iso, "ใบรับรองระบบ", ISO_HEADER, iso_rows())
+    exch = out_dir / "tables" / "exchanges.csv"
+    _write_csv(exch, EXCHANGES_HEADER, exchange_rows(), encoding="utf-8", bom=True)
     return [reg, gi, comp, qcomp, survey, insp, shp, shp.with_suffix(".shx"), shp.with_suffix(".dbf"),
-            shp.with_suffix(".prj"), vil, pop, com]
+            shp.with_suffix(".prj"), vil, pop, com, orders, iso, exch]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -834,6 +914,8 @@ _EVIDENCE = [
     ("emergency_drills", "2", "บันทึกการซ้อมแผนฉุกเฉิน", ""),
     ("ambient_monitoring_network", "no", "สำนักงานสิ่งแวดล้อมภาค", "ยังไม่มีสถานีถาวร"),
     ("internal_audit_done", "yes", "รายงานการตรวจประเมินภายใน 2569", ""),
+    ("external_audit_done", "yes", "รายงานการตรวจประเมินจากภายนอก 2569", "ผู้ตรวจประเมินที่กรมโรงงานอุตสาหกรรมขึ้นทะเบียน"),
+    ("committee_certified", "yes", "หนังสือแจ้งผลการพิจารณาของคณะกรรมการ 2569", "รับรองระดับ 3"),
 ]
 
 
@@ -904,6 +986,23 @@ layers:
         fields:
 {survey}
         vintage: 2026
+      - name: factory_orders
+        source: tables/factory_orders.csv
+        "on": เลขทะเบียนโรงงาน
+        fields: {{เลขที่คำสั่ง: outstanding_orders}}
+        aggregate: count
+        date_field: วันที่ออกคำสั่ง
+        expires_field: วันที่ปิดคำสั่ง
+        vintage: 2026
+      - name: iso_certificates
+        source: tables/iso_certificates.xlsx
+        sheet: ใบรับรองระบบ
+        "on": เลขทะเบียนโรงงาน
+        fields: {{มาตรฐาน: certified_systems}}
+        aggregate: count
+        date_field: วันที่ออกใบรับรอง
+        expires_field: วันหมดอายุ
+        vintage: 2026
   mines:
     role: mines
     source: concessions/quarries_dpim.shp
@@ -946,6 +1045,11 @@ layers:
         fields:
 {committee}
         vintage: 2026
+  exchanges:
+    role: exchanges
+    source: tables/exchanges.csv
+    description: Resource exchanges of the Nakhon Sawan Biocomplex and its neighbours (industrial symbiosis), fictional
+    vintage: 2026
   receptors:
     role: receptors
     source: nong_pho.gpkg

@@ -8,7 +8,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from criteria import explain_table, missing_data
+from criteria import explain_table, missing_data, provenance_lines
+from criteria.explain import exchange_lines
 from criteria import run_assessment
 
 from .errors import friendly_errors
@@ -36,12 +37,21 @@ def explain(
     console.print(f"Why: {s['rule']}", markup=False)
     table = Table(show_lines=False)
     for col, head in (("indicator_id", "indicator"), ("value", "value"), ("level_reached", "level"),
-                      ("next_needs", "next level needs"), ("core", ""), ("source", "source")):
+                      ("next_needs", "next level needs"), ("core", ""), ("basis_label", "basis"),
+                      ("source", "source")):
         table.add_column(head, overflow="fold", no_wrap=col in ("indicator_id", "value", "level_reached"))
     for r in t.itertuples():
-        table.add_row(r.indicator_id, r.value, r.level_reached, r.next_needs, r.core, r.source)
+        table.add_row(r.indicator_id, r.value, r.level_reached, r.next_needs, r.core, r.basis_label, r.source)
     console.print(table)
     console.print(s["gap_text"] or "Highest level reached.", markup=False)
+    flows = exchange_lines(a, sid)
+    if flows:
+        console.print("Resource exchanges of the year (the exchange indicators count these):", markup=False)
+        for line in flows:
+            console.print(f"  - {line}", markup=False)
+    console.print("What is DIW's and what is modelled:", markup=False)
+    for line in provenance_lines(a, sid):
+        console.print(f"  - {line}", markup=False)
     missing = missing_data(a, sid)
     if missing:
         console.print("Missing data (no data, never zero):", markup=False)

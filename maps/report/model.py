@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 
 import geo
-from criteria import Assessment, explain_table, format_value, needs_text
+from criteria import Assessment, explain_table, format_value, needs_text, provenance_sentences
 
 from ..errors import MapsError, TemplateError
 from ..history import COMPARISON_TABLES, Comparison, Record, compare, record_of
@@ -306,6 +306,7 @@ def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | Non
                          for r in getattr(a, "data_gaps", pd.DataFrame(columns=["action", "action_th"])).itertuples()],
         "coverage": a.manifest.get("scope") or {},
         "field_notes": field_notes_annex(a, lang),  # the annex of the year's field notes (None: no such layer)
+        "provenance": provenance_sentences(a.edition, lang),
     }
     rep = ReportModel(lang=lang, year=a.year, strings=t, context=context, tables=tables, comparison=cmp)
     if figures:
@@ -321,10 +322,14 @@ def _needs_text(spec, level: int, t: dict) -> str:
 
 def _add_figures(rep: ReportModel, a: Assessment, *, atlas: bool) -> None:
     from . import figures as fg  # matplotlib loads slowly: only the annual report needs it
+    from .flows_figure import flows_figure
 
     t, lang = rep.strings, rep.lang
     lh = rep.tables["level_history"]
     rep.figures["level-map"] = fg.level_map_figure(a, t, lang)
+    flows = flows_figure(a, lang)  # the resource exchanges (maps/report/flows_figure.py), when there are any
+    if flows is not None:
+        rep.figures["exchange-flows"] = flows
     rep.figures["buffer-map"] = fg.buffer_map_figure(a, t, lang)
     rep.figures["level-per-year"] = fg.level_chart(lh, t, target=a.edition.target)
     rep.figures["indicator-trends"] = fg.trends_chart(_trend_panels(rep.tables["indicator_trends"]), t, lang)

@@ -15,11 +15,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from criteria import Assessment
+from criteria import Assessment, names_note, thresholds_note
 
 from ..style import level_colors, level_label, load_styles
 from .base import context_groups, engine_base_map, engine_payload, legend_box, title_box
 from .field import attach_field, observation_group
+from .flows import flow_group, flow_legend
 from .features import (StyleTable, encode, indicator_columns, num_column, radius_by, str_column, style_column,
                        subject_columns)
 from .plugins import attach_engine, engine_data, payload_bytes
@@ -146,6 +147,9 @@ def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
         groups.append({"name": "Factories / โรงงาน (by level)", "src": "fac", "search": True,
                        "canvas": plan.canvas_points})
     groups += observation_group(a, sty, dec)  # the year's field notes (role observations)
+    flows = flow_group(a, sty, decimals=dec)  # resource exchanges (maps/web/flows.py)
+    if flows:
+        groups.append(flows)
     out = {"kind": "level", "groups": groups, "cols": cols, "styles": sty.styles, "tables": {},
            "notes": list(plan.notes)}
     if table is not None:
@@ -174,11 +178,13 @@ def level_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
     root = m.get_root().html
     root.add_child(title_box(a, "Eco-industrial town level map / แผนที่ระดับเมืองอุตสาหกรรมเชิงนิเวศ"))
     entries = [("square", colors[lv.level], f"{lv.level} {lv.name_en} / {lv.name_th}") for lv in a.edition.levels]
+    entries += [("head", "", names_note(a.edition)), ("head", "", thresholds_note(a.edition))]  # whose words
     entries += [("circle", "#ffffff", "village (size = population) / หมู่บ้าน (ขนาด = ประชากร)"),
                 ("diamond", "#ffffff", "factory / โรงงาน"),
                 ("square", "#ffffff", "mine (outline) / เหมือง"),
                 ("circle", st["context"]["receptors"]["color"],
                  "school, temple, health centre / สถานที่อ่อนไหว")]
+    entries += flow_legend(a)
     lc = common["basemap"].get("legend", [])
     if lc:
         entries += [("head", "", "Land cover (offline base map) / สิ่งปกคลุมดิน")]

@@ -73,7 +73,8 @@ def test_evidence_template_then_check(tmp_path):
     r = _run("evidence", "template", "--year", "2027", "--from-year", "2026", "--out", str(p))
     assert r.exit_code == 0, r.output
     rows = _rows(p)
-    assert len(rows) == 27 and all(x["subject_id"] == "TH600706" for x in rows)
+    # 27 + the two yearly audit steps + the two exchange measures that a town without an exchanges table types in
+    assert len(rows) == 31 and all(x["subject_id"] == "TH600706" for x in rows)
     assert next(x for x in rows if x["indicator_id"] == "symbiosis_links")["value"] == "6"
     assert _run("evidence", "check", str(p)).exit_code == 0
     again = _run("evidence", "template", "--year", "2027", "--out", str(p))

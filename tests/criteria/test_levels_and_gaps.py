@@ -178,18 +178,24 @@ def test_prerequisite_typo_and_unknown_column_are_refused(tmp_path):
 def test_weights_that_do_not_add_up_are_refused(tmp_path):
     p = _edition_file(tmp_path, scoring={"method": "weighted", "weights_sum": 1.0})
     texts = [str(x) for x in validate_edition_file(p)]
-    assert any("weights of town indicators add up to 41" in t for t in texts)
+    assert any("weights of town indicators add up to 43" in t for t in texts)
 
 
 def test_bundled_edition_is_valid_and_modelled_on_diw():
     assert validate_edition_file(ED.path) == []
-    town = ED.for_subject("town")
-    assert len(town) == 41 and len({i.aspect for i in town}) == 20
+    town = [i for i in ED.for_subject("town") if i.counted]  # DIW's shape of 20 aspects; 41 + 2 from exchanges
+    assert len(town) == 43 and len({i.aspect for i in town}) == 20
     assert {d["id"] for d in ED.dimensions} == {"physical", "economic", "environmental", "social", "management"}
     assert [lv.name_en for lv in ED.levels] == ["Engagement", "Enhancement", "Efficiency", "Excellence",
                                                 "World Class"]
     assert ED.green_industry_levels[5]["name_en"] == "Green Network"
-    assert all(i.basis in ("published", "modelled") for i in ED.indicators)
+    assert all(i.basis in ("diw", "corroborated", "related_scheme", "modelled") for i in ED.indicators)
+    # DIW's indicator names are not public: none is marked as DIW's own words; every threshold is modelled
+    assert not [i.id for i in ED.indicators if i.basis == "diw"]
+    assert {i.thresholds_provenance.basis for i in ED.indicators} == {"modelled"}
+    assert [lv.provenance.basis for lv in ED.levels] == ["diw", "diw", "corroborated", "modelled", "modelled"]
+    assert all(i.provenance.reference for i in ED.indicators if i.basis != "modelled")
+    assert {r.id for r in ED.entry_requirements} >= {"legal_compliance", "management_systems", "five_dimensions"}
 
 
 # ----------------------------------------------------------------------------- evidence template
@@ -197,7 +203,7 @@ def test_bundled_edition_is_valid_and_modelled_on_diw():
 def test_evidence_template_round_trip(tmp_path, sample):
     subjects = {"town": {str(sample.town["town_id"]): "หนองโพ"}}
     t = evidence_template(ED, subjects)
-    ev_ids = {i.id for i in ED.indicators if i.source_kind == "evidence"}
+    ev_ids = {i.id for i in ED.indicators if i.reads_evidence}  # or_evidence ones too, for towns without tables
     assert set(t["indicator_id"]) == ev_ids and (t["value"] == "").all()
     t.loc[t["indicator_id"] == "committee_established", "value"] = "ใช่"
     p = tmp_path / "ev.csv"

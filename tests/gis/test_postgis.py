@@ -99,7 +99,8 @@ def test_assessment_from_postgis_equals_the_one_from_the_files(pg_env, tmp_path)
     cat = pg_catalog(tmp_path)
     spec = load_catalog(cat).get("factories")
     assert spec.is_postgis and "PostGIS table gis.factories" in spec.label
-    assert [j.name for j in spec.joins] == ["gi_certificates", "complaints", "factory_survey"]
+    assert [j.name for j in spec.joins] == ["gi_certificates", "complaints", "factory_survey", "factory_orders",
+                                           "iso_certificates"]
     assert "s3cret" not in cat.read_text(encoding="utf-8")
     from_files = run_assessment(None, year=2026)
     from_pg = run_assessment(cat, year=2026)
@@ -129,10 +130,16 @@ def test_assessment_from_postgis_equals_the_one_from_the_files(pg_env, tmp_path)
     f05 = FACTORY_IDS["F05"]
     renumbered = "36004201009999"
     level = from_pg.levels.set_index("subject_id").loc[f05, "level"]
+    data = yaml.safe_load(cat.read_text(encoding="utf-8"))
+    del data["layers"]["exchanges"]  # the exchanges name F05: with it the renumbered plant is refused (below)
+    cat_noex = tmp_path / "catalog-no-exchanges.yaml"
+    cat_noex.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
     with pg_env.connect() as con:
         con.execute("UPDATE gis.factories SET fac_reg = %s WHERE fac_reg = %s", [renumbered, f05])
     try:
-        changed = run_assessment(cat, year=2026)
+        with pytest.raises(LayerValidationError, match=f"line 6.*to_id '{f05}' is not a facility of the catalog"):
+            run_assessment(cat, year=2026)
+        changed = run_assessment(cat_noex, year=2026)
     finally:
         with pg_env.connect() as con:
             con.execute("UPDATE gis.factories SET fac_reg = %s WHERE fac_reg = %s", [f05, renumbered])
