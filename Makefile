@@ -28,9 +28,10 @@ run: setup
 test: setup system-deps lint
 	$(BIN)/python -m pytest -q
 
-# Everyday lane, under a minute: no browser, no database or QGIS, nothing slow (markers in pyproject.toml).
+# Everyday lane, under a minute: no browser, no database or QGIS, nothing slow (markers in pyproject.toml),
+# on both cores (pytest-xdist).
 test-fast: setup system-deps
-	$(BIN)/python -m pytest -q -m "not browser and not postgis and not qgis and not slow"
+	$(BIN)/python -m pytest -q -n 2 -m "not browser and not postgis and not qgis and not slow"
 
 # ruff (pyflakes, pycodestyle, bugbear) on everything; mypy on geo/ (settings in pyproject.toml).
 lint: setup
