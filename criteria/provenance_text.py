@@ -10,62 +10,26 @@ from __future__ import annotations
 from collections import Counter
 
 from .edition import Edition, Level, Provenance
+from .formatting import phrases
 
 __all__ = ["provenance_sentences", "provenance_text", "level_provenance", "level_tag", "thresholds_note", "names_note"]
 
-_W = {
-    "en": {
-        "diw": "DIW's own words", "corroborated": "corroborated", "related_scheme": "from {scheme}",
-        "modelled": "modelled",
-        "level": "Level {n} {name}",
-        "name_is": "name {what}",
-        "name_and_all": "name and all {k} thresholds modelled",
-        "all_th": "all {k} thresholds modelled",
-        "some_th": "{m} of {k} thresholds modelled",
-        "no_th": "no threshold (taking part is enough)",
-        "ind_head": "Indicators ({n}): ",
-        "ind_diw": "{k} in DIW's own words",
-        "ind_diw_none": "none in DIW's own words (DIW's indicator names are not public)",
-        "ind_corr": "{k} corroborated",
-        "ind_rel": "{k} from related schemes ({schemes})",
-        "ind_mod": "{k} modelled",
-        "entry": "DIW's entry requirements, prerequisites of every level: {names} - {what}; how each is measured and "
-                 "its threshold are modelled",
-        "src": " (source: {ref})",
-    },
-    "th": {
-        "diw": "เป็นถ้อยคำของกรมโรงงานอุตสาหกรรม", "corroborated": "มีแหล่งข้อมูลยืนยัน",
-        "related_scheme": "มาจากเกณฑ์ {scheme}", "modelled": "จำลองขึ้น",
-        "level": "ระดับ {n} {name}",
-        "name_is": "ชื่อระดับ{what}",
-        "name_and_all": "ชื่อระดับและเกณฑ์ทั้ง {k} ค่าจำลองขึ้น",
-        "all_th": "เกณฑ์ทั้ง {k} ค่าจำลองขึ้น",
-        "some_th": "เกณฑ์ {m} จาก {k} ค่าจำลองขึ้น",
-        "no_th": "ไม่มีเกณฑ์ตัวเลข (เข้าร่วมก็ถึงระดับนี้)",
-        "ind_head": "ตัวชี้วัด ({n} ตัว): ",
-        "ind_diw": "{k} ตัวเป็นถ้อยคำของกรมโรงงานอุตสาหกรรม",
-        "ind_diw_none": "ไม่มีตัวใดเป็นถ้อยคำของกรมโรงงานอุตสาหกรรม (รายชื่อตัวชี้วัดของกรมฯ ไม่ได้เผยแพร่)",
-        "ind_corr": "{k} ตัวมีแหล่งข้อมูลยืนยัน",
-        "ind_rel": "{k} ตัวมาจากเกณฑ์ที่เกี่ยวข้อง ({schemes})",
-        "ind_mod": "{k} ตัวจำลองขึ้น",
-        "entry": "ข้อกำหนดคุณลักษณะของกรมโรงงานอุตสาหกรรม เป็นเงื่อนไขของทุกระดับ: {names} - {what} "
-                 "ส่วนวิธีวัดและเกณฑ์จำลองขึ้น",
-        "src": " (แหล่งที่มา: {ref})",
-    },
-}
+def _words(lang: str) -> dict[str, str]:
+    """The sentences' words in ``lang``, from the ``provenance`` section of ``phrases.yaml``."""
+    return phrases()["provenance"][lang]
 
 
 def _what(p: Provenance, lang: str) -> str:
-    return _W[lang][p.basis].format(scheme=p.scheme)
+    return _words(lang)[p.basis].format(scheme=p.scheme)
 
 
 def _src(p: Provenance, lang: str, with_sources: bool) -> str:
-    return _W[lang]["src"].format(ref=p.reference) if with_sources and p.reference else ""
+    return _words(lang)["src"].format(ref=p.reference) if with_sources and p.reference else ""
 
 
 def level_provenance(edition: Edition, level: Level, lang: str = "th", *, with_sources: bool = True) -> str:
     """One sentence on whose words level ``level`` is: its name and its thresholds."""
-    w = _W[lang]
+    w = _words(lang)
     th = [i.thresholds_provenance for i in edition.indicators if level.level in i.thresholds]
     k, m = len(th), sum(1 for p in th if p.basis == "modelled")
     head = level.name_th if lang == "th" and level.name_th.startswith("ระดับ") else \
@@ -83,7 +47,7 @@ def level_provenance(edition: Edition, level: Level, lang: str = "th", *, with_s
 def provenance_sentences(edition: Edition, lang: str = "th", *, with_sources: bool = True) -> list[str]:
     """What is DIW's and what is modelled, one sentence per level, one for the indicators and one for the entry
     requirements (``lang``: ``th`` or ``en``)."""
-    w = _W[lang]
+    w = _words(lang)
     out = [level_provenance(edition, lv, lang, with_sources=with_sources) for lv in edition.levels]
     bases = Counter(i.provenance.basis for i in edition.indicators)
     schemes = Counter(i.provenance.scheme for i in edition.indicators if i.provenance.basis == "related_scheme")

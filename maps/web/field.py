@@ -14,11 +14,14 @@ concession outline), field notes kept in the page's browser storage (``localStor
 from __future__ import annotations
 
 import re
+from functools import cache
+from importlib.resources import files
 from typing import Any
 
 import folium
 import geopandas as gpd
 import pandas as pd
+import yaml
 from branca.element import MacroElement
 from jinja2 import Template
 
@@ -31,45 +34,18 @@ from .features import point_ll, text
 from .offline import ASSETS_DIR, safe_json
 from .plugins import RawHtml, _read
 
-__all__ = ["FIELD_WORDS", "attach_field", "field_payload", "observation_group", "town_key"]
+__all__ = ["field_words", "attach_field", "field_payload", "observation_group", "town_key"]
 
 FIELD_JS = ASSETS_DIR / "ecotown" / "ecotown-field.js"
 FIELD_CSS = ASSETS_DIR / "ecotown" / "ecotown-field.css"
 PHOTO_BYTES = 200_000  # a note's photo is shrunk to a JPEG of at most this many bytes
 
-FIELD_WORDS = {
-    "locate": "My location / ตำแหน่งของฉัน", "add_note": "Add note / เพิ่มบันทึก", "notes": "My notes / บันทึกของฉัน",
-    "legend": "Legend / คำอธิบายสัญลักษณ์", "print": "Print / พิมพ์", "close": "Close / ปิด",
-    "around": "Where I stand / ตำแหน่งของฉัน", "waiting": "Finding your position … / กำลังหาตำแหน่ง …",
-    "you_are": "You are at / คุณอยู่ที่", "follow": "Follow me / ติดตามตำแหน่ง",
-    "nearest": "Nearest facility / สถานประกอบการที่ใกล้ที่สุด",
-    "no_ring": "Outside every ring / อยู่นอกทุกรัศมี",
-    "in_ring": "Inside the {ring} ring of {id} {name} / อยู่ในรัศมี {ring} ของ {id}",
-    "inside": "inside / อยู่ภายใน",
-    "dirs": ["north / ทิศเหนือ", "north-east / ทิศตะวันออกเฉียงเหนือ", "east / ทิศตะวันออก",
-             "south-east / ทิศตะวันออกเฉียงใต้", "south / ทิศใต้", "south-west / ทิศตะวันตกเฉียงใต้",
-             "west / ทิศตะวันตก", "north-west / ทิศตะวันตกเฉียงเหนือ"],
-    "factories": "Nearest factories / โรงงานที่ใกล้ที่สุด", "mines": "Nearest mines / เหมืองที่ใกล้ที่สุด",
-    "villages": "Nearest villages / หมู่บ้านที่ใกล้ที่สุด",
-    "add_note_here": "Add a note here / บันทึกที่นี่", "add_note_on": "Add a note on this / บันทึกเรื่องนี้",
-    "stop": "Stop locating / หยุดหาตำแหน่ง",
-    "no_gps": "No position from the phone: allow location for this page / ไม่ได้รับตำแหน่ง โปรดอนุญาตตำแหน่ง",
-    "edit_note": "Edit note / แก้ไขบันทึก", "kind": "Kind / ประเภท", "text": "Note / ข้อความ",
-    "photo": "Photo (optional) / รูปภาพ", "save": "Save / บันทึก", "cancel": "Cancel / ยกเลิก",
-    "remove_photo": "Remove photo / ลบรูป",
-    "at_gps": "at my position (±{acc}) / ที่ตำแหน่งของฉัน",
-    "at_subject": "at the subject (no GPS position) / ที่ตำแหน่งของสถานที่",
-    "at_centre": "at the map centre (no GPS position) / ที่กลางแผนที่",
-    "no_notes": "No notes yet / ยังไม่มีบันทึก", "show": "Show / แสดง", "edit": "Edit / แก้ไข",
-    "delete": "Delete / ลบ", "confirm_delete": "Delete this note? / ลบบันทึกนี้?",
-    "export": "Export GeoJSON / ส่งออกไฟล์", "share": "Share or copy / แชร์หรือคัดลอก",
-    "saved_as": "Saved as / บันทึกเป็น",
-    "copy_hint": "This browser cannot save files: copy the text below into a file named {name} / "
-                 "คัดลอกข้อความด้านล่างไปบันทึกเป็นไฟล์",
-    "copied": "Copied to the clipboard / คัดลอกแล้ว",
-    "storage_full": "The note could not be stored (browser storage full?) / บันทึกไม่ได้",
-    "printed": "Printed / พิมพ์เมื่อ",
-}
+
+
+@cache
+def field_words() -> dict[str, Any]:
+    """The field tools' words, English / Thai, from ``field-words.yaml`` beside this module."""
+    return yaml.safe_load((files(__package__) / "field-words.yaml").read_text(encoding="utf-8"))
 
 
 def town_key(a: Assessment) -> str:
@@ -114,7 +90,7 @@ def field_payload(a: Assessment, kind: str) -> dict[str, Any]:
     return {"town": town_key(a), "map": kind, "level": lvl, "level_color": level_colors(a.edition)[lvl],
             "bar": bar, "rings": rings, "fac": _subjects(a.facilities, None),
             "vil": _subjects(a.communities, "village"), "kinds": list(observation_kinds()),
-            "photo_bytes": PHOTO_BYTES, "words": FIELD_WORDS}
+            "photo_bytes": PHOTO_BYTES, "words": field_words()}
 
 
 class _Field(MacroElement):
