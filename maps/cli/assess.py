@@ -38,7 +38,9 @@ def parse_overrides(items: list[str]) -> dict[str, float]:
 
 
 def summary_table(a) -> Table:
-    t = Table(title=f"{a.town['name']} ({a.town['name_en']}) - พ.ศ. {a.year_be} ({a.year}) - "
+    en = a.town.get("name_en")
+    town = a.town["name"] if not en or en == a.town["name"] else f"{a.town['name']} ({en})"
+    t = Table(title=f"{town} - พ.ศ. {a.year_be} ({a.year}) - "
                     f"criteria {a.edition.id}", title_justify="left")
     t.add_column("subject")
     t.add_column("count", justify="right")
