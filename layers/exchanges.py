@@ -12,14 +12,14 @@ byte-for-byte copy in ``tables/`` beside the catalog and records it in the catal
 from __future__ import annotations
 
 import math
-import shutil
 from pathlib import Path
 
 import pandas as pd
 
-from .catalog import Catalog, LayerSpec, load_catalog, sha256_file
+from .catalog import Catalog, LayerSpec, load_catalog
 from .coerce import to_float
 from .errors import CatalogError, LayerError, LayerReadError, LayerValidationError, Problem
+from .join import TABLE_DIR
 from .roles import load_roles
 from .tables import Table, read_table
 
@@ -29,7 +29,6 @@ __all__ = ["OUTSIDE_PREFIXES", "EXCHANGE_COLUMNS", "read_exchanges", "exchange_p
 #: how an id names a party outside the town (a farmers' group, a buyer): ``outside:NAME`` or ``ภายนอก:ชื่อ``
 OUTSIDE_PREFIXES = ("outside:", "ภายนอก:")
 EXCHANGE_COLUMNS = ["from_id", "to_id", "material", "tonnes_per_year", "year", "line", "from_outside", "to_outside"]
-_TABLE_DIR = "tables"
 
 
 def outside_party(value: str) -> str | None:
@@ -171,7 +170,7 @@ def add_exchanges(src: Path, *, catalog: Path, name: str, fields: dict[str, str]
     text, data = read_catalog_data(catalog)
     old = _check_name(catalog, data, name, replace_existing)
     cat = load_catalog(catalog)
-    target = (catalog.parent / _TABLE_DIR / f"{name}{src.suffix.lower()}").resolve()
+    target = (catalog.parent / TABLE_DIR / f"{name}{src.suffix.lower()}").resolve()
     spec = LayerSpec(name=name, role="exchanges", source=src.resolve(), fields=dict(fields), sheet=sheet,
                      encoding=encoding, vintage=year)
     df, probs = exchange_problems(spec, catalog_facility_ids(cat, year))
@@ -179,18 +178,14 @@ def add_exchanges(src: Path, *, catalog: Path, name: str, fields: dict[str, str]
         raise LayerValidationError(name, probs)
     if not len(df):
         raise LayerValidationError(name, [Problem(layer=name, source=str(src), message="the table has no rows")])
-    entry: dict = {"role": "exchanges", "source": f"{_TABLE_DIR}/{target.name}"}
+    entry: dict = {"role": "exchanges", "source": f"{TABLE_DIR}/{target.name}"}
     for key, value in (("sheet", sheet), ("encoding", encoding), ("fields", dict(fields) or None),
                        ("description", description or None), ("vintage", int(year) if year else None)):
         if value is not None:
             entry[key] = value
     entry.update(added=_now(), source_file=str(src.resolve()), source_sha256=sha)
     with Transaction() as txn:
-        tmp = txn.stage_new(target)
-        shutil.copyfile(src, tmp)
-        if sha256_file(tmp) != sha:
-            raise CatalogError(f"{target}: the copy of {src} differs from it (was it changed while copied?); "
-                               "nothing was changed")
+        txn.stage_file(src, target, sha)
         txn.stage_text(catalog, catalog_text_with(catalog, text, data, name, entry))
         txn.commit()
     return target, len(df), old is not None

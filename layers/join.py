@@ -45,7 +45,7 @@ from .joinspec import JoinSpec, check_join_fields
 from .postgis import read_postgis_layer
 from .read import _map_fields, _open
 from .roles import Role, load_roles
-from .store import StoreWriteError, Transaction
+from .store import Transaction
 from .tables import Table, read_table
 
 __all__ = ["TABLE_DIR", "JoinReport", "JoinOutcome", "JoinResult", "apply_joins", "join_table", "norm_key",
@@ -499,15 +499,7 @@ def _join_table(path: str | Path, *, to: str, on: str, catalog: str | Path, fiel
     used_elsewhere = {oj.source for o in cat.layers.values() for oj in o.joins
                       if not (o.name == to and oj.name == name)}
     with Transaction() as txn:
-        tmp = txn.stage_new(target)
-        try:
-            shutil.copyfile(src, tmp)
-        except OSError as exc:
-            raise StoreWriteError(f"{target}: copying {src} failed ({exc.strerror or exc}); the catalog was not "
-                                  "changed") from None
-        if sha256_file(tmp) != sha:
-            raise StoreWriteError(f"{target}: the copy of {src} differs from it (was the file changed while it "
-                                  "was copied?); the catalog was not changed")
+        txn.stage_file(src, target, sha)
         cpg = src.with_suffix(".cpg")
         if src.suffix.lower() == ".dbf" and cpg.exists():  # the DBF's encoding goes with it
             shutil.copyfile(cpg, txn.stage_new(target.with_suffix(".cpg")))

@@ -26,6 +26,7 @@ from pathlib import Path
 import geopandas as gpd
 import pyogrio
 
+from .catalog import sha256_file
 from .errors import LayerError
 
 __all__ = ["STORE_NAME", "RASTER_DIR", "LOCK_NAME", "store_path", "raster_path", "Transaction", "write_store_layer",
@@ -290,6 +291,20 @@ class Transaction:
         tmp = self.stage_new(target)
         if Path(target).exists():
             shutil.copyfile(target, tmp)
+        return tmp
+
+    def stage_file(self, src: Path, target: Path, sha256: str) -> Path:
+        """A byte-for-byte copy of ``src`` that will become ``target`` (a table kept in ``tables/``), checked
+        against the ``sha256`` read before: a file changed while it was copied is refused."""
+        tmp = self.stage_new(target)
+        try:
+            shutil.copyfile(src, tmp)
+        except OSError as exc:
+            raise StoreWriteError(f"{target}: copying {src} failed ({exc.strerror or exc}); the catalog was not "
+                                  "changed") from None
+        if sha256_file(tmp) != sha256:
+            raise StoreWriteError(f"{target}: the copy of {src} differs from it (was the file changed while it "
+                                  "was copied?); the catalog was not changed")
         return tmp
 
     def stage_text(self, target: Path, text: str) -> Path:
