@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from functools import cache
 from importlib.resources import files
@@ -138,13 +139,26 @@ def sample_catalog_path() -> Path:
     return Path(str(files(__package__) / "sample" / "catalog.yaml"))
 
 
+#: (path, size, mtime, ctime, inode) -> sha256: one command reads a GeoPackage's layers one by one, and hashing a
+#: large store once per layer cost a second at nation scale. Any write to the file changes its ctime.
+_SHA_MEMO: dict[tuple, str] = {}
+
+
 def sha256_file(path: Path, *, chunk: int = 1 << 20) -> str:
-    """Hex sha256 of a file's bytes."""
+    """Hex sha256 of a file's bytes (remembered for the file as it is, so a file read twice is hashed once)."""
+    st = os.stat(path)
+    key = (os.path.realpath(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    hit = _SHA_MEMO.get(key)
+    if hit is not None:
+        return hit
     h = hashlib.sha256()
     with open(path, "rb") as fh:
         while block := fh.read(chunk):
             h.update(block)
-    return h.hexdigest()
+    if len(_SHA_MEMO) > 256:
+        _SHA_MEMO.clear()
+    _SHA_MEMO[key] = digest = h.hexdigest()
+    return digest
 
 
 def _resolve_source(base: Path, raw: str, where: str) -> Path:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS, Transformer
 
 from geo import METRIC_CRS, to_metric
 from geo.errors import GeoError
@@ -108,8 +110,12 @@ def _ids(df: pd.DataFrame, spec: LayerSpec, problems: list[Problem]) -> pd.Serie
             field=spec.id_field))
         return pd.Series([str(i + 1) for i in range(len(df))], index=df.index, dtype=object)
     raw = df[spec.id_field]
-    ids = raw.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else
-                  (str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v).strip()))
+    values = raw.to_numpy(dtype=object)
+    if all(type(v) is str for v in values):  # text ids (the usual case), stripped as a whole
+        ids = pd.Series(values, index=df.index, dtype=object).str.strip()
+    else:
+        ids = raw.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else
+                      (str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v).strip()))
     for pos in np.flatnonzero(ids.isna().to_numpy() | (ids == "").to_numpy()):
         problems.append(_problem(spec, "the id is empty", feature=f"#{pos + 1}", field=spec.id_field))
     dup = ids[ids.duplicated(keep=False) & ids.notna()]
@@ -144,19 +150,31 @@ def _check_geometry(gdf: gpd.GeoDataFrame, ids: pd.Series, spec: LayerSpec, role
                                  feature=ids.iloc[pos]))
 
 
+@lru_cache(maxsize=16)
+def _lonlat_transformer(crs_wkt: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_wkt(crs_wkt), "EPSG:4326", always_xy=True)
+
+
+def _to_lonlat(crs, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return _lonlat_transformer(crs.to_wkt()).transform(x, y)
+
+
 def _check_location(gdf: gpd.GeoDataFrame, ids: pd.Series, spec: LayerSpec, problems: list[Problem]) -> None:
     """Refuse coordinates outside Thailand, and say so when lat and lon look swapped."""
-    try:
-        ll = gdf.geometry.to_crs("EPSG:4326")
-    except Exception as exc:  # pragma: no cover - pyproj failures are rare
-        problems.append(_problem(spec, f"cannot convert the coordinates to WGS 84: {exc}"))
-        return
-    arr = np.asarray(ll.array, dtype=object)
+    arr = np.asarray(gdf.geometry.array, dtype=object)
     ok = ~(shapely.is_missing(arr) | shapely.is_empty(arr))
     if not ok.any():
         return
-    pts = shapely.point_on_surface(arr[ok])
-    x, y = shapely.get_x(pts), shapely.get_y(pts)
+    # one point on each feature, found in the layer's own CRS, then only those points converted to lon/lat
+    pts = arr[ok].copy()
+    not_point = shapely.get_type_id(pts) != 0
+    if not_point.any():
+        pts[not_point] = shapely.point_on_surface(pts[not_point])
+    try:
+        x, y = _to_lonlat(gdf.crs, shapely.get_x(pts), shapely.get_y(pts))
+    except Exception as exc:  # pragma: no cover - pyproj failures are rare
+        problems.append(_problem(spec, f"cannot convert the coordinates to WGS 84: {exc}"))
+        return
     xmin, ymin, xmax, ymax = THAILAND_BOUNDS
     outside = ~((x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax))
     swapped = outside & (y >= xmin) & (y <= xmax) & (x >= ymin) & (x <= ymax)
@@ -291,15 +309,60 @@ def _labels(ids: pd.Series) -> pd.Series:
 
 
 def _coerce_column(values: list, fspec, ids: pd.Series, spec: LayerSpec, problems: list[Problem]) -> list:
-    """Each value in the field's type; a problem naming the feature and field for each one that is not."""
-    out = []
+    """Each value in the field's type; a problem naming the feature and field for each one that is not.
+
+    A column repeats few distinct values (categories, levels) or is plain text (names): each distinct value is
+    coerced once, and a text column without a vocabulary or a list of allowed values is stripped as a whole.
+    """
     kept, refused = frozenset(), {}
     if fspec.vocabulary:  # source words (Thai, any case) -> canonical values; see layers/vocab.py
         tr = load_vocabulary(fspec.vocabulary).translate(values, fspec.name)
         values, kept, refused = tr.values, tr.kept, tr.refused
         if tr.warning:
             problems.append(_problem(spec, tr.warning, field=fspec.name, severity="warning"))
-    # a column repeats few distinct values (categories, levels): coerce each distinct value once
+    kinds = {type(v) for v in values}
+    if len(kinds - {type(None)}) > 1 or not all(k.__hash__ for k in kinds):
+        return _coerce_each(values, fspec, ids, spec, problems, kept, refused)  # mixed types: 1 and True differ
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    if (fspec.type == "str" and kinds <= {str, type(None)} and not kept and not refused
+            and fspec.allowed is None):
+        s = pd.Series(arr, dtype=object).str.strip()
+        empty = s.isna().to_numpy() | (s == "").to_numpy()
+        out = s.to_numpy(dtype=object, copy=True)
+        out[empty] = fspec.default
+        if fspec.required:
+            for pos in np.flatnonzero(empty):
+                problems.append(_problem(spec, "required value is empty", feature=ids.iloc[pos], field=fspec.name))
+        return out.tolist()
+    codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+    vals = np.empty(len(uniques) + 1, dtype=object)  # the last one stands for missing (code -1)
+    whys = np.empty(len(uniques) + 1, dtype=object)
+    for k, v in enumerate(uniques):
+        if isinstance(v, str) and v in kept:
+            vals[k], whys[k] = v, None
+        elif isinstance(v, str) and v in refused:
+            vals[k], whys[k] = None, refused[v]
+        else:
+            vals[k], whys[k] = coerce_value(v, fspec)
+    vals[-1], whys[-1] = None, None
+    codes = np.where(codes < 0, len(uniques), codes)
+    bad = np.array([w is not None for w in whys])[codes]
+    none = np.array([v is None for v in vals])[codes]
+    report = bad | (none & fspec.required)
+    for pos in np.flatnonzero(report):
+        why = whys[codes[pos]]
+        problems.append(_problem(spec, why if why is not None else "required value is empty",
+                                 feature=ids.iloc[pos], field=fspec.name))
+    out = vals[codes]
+    out[none] = fspec.default
+    return out.tolist()
+
+
+def _coerce_each(values: list, fspec, ids: pd.Series, spec: LayerSpec, problems: list[Problem],
+                 kept: frozenset, refused: dict) -> list:
+    """:func:`_coerce_column` value by value (a column of mixed types)."""
+    out = []
     memo: dict = {}
     for pos, v in enumerate(values):
         if (kept or refused) and isinstance(v, str) and (v in kept or v in refused):

@@ -70,6 +70,17 @@ def _missing(v: Any) -> bool:
     return isinstance(v, str) and not v.strip()
 
 
+_UNSEEN = object()
+
+
+def _remember(seen: dict, v: Any, res: Any) -> None:
+    try:
+        if len(seen) < 100_000:
+            seen[(type(v), v)] = res
+    except TypeError:  # unhashable
+        pass
+
+
 def _text(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
@@ -118,17 +129,28 @@ class Vocabulary:
         out: list = []
         kept: dict[str, None] = {}
         refused: dict[str, str] = {}
+        seen: dict[tuple[type, Any], Any] = {}  # a column repeats few words: look each one up once
         for v in values:
             if _missing(v):
                 out.append(v)
                 continue
+            try:
+                memo = seen.get((type(v), v), _UNSEEN)
+            except TypeError:  # unhashable
+                memo = _UNSEEN
+            if memo is not _UNSEEN:
+                out.append(memo)
+                continue
             hit = self.find(v)
             if hit is not None:
                 # a code keeps the sub-type it was written with (13(4)), in its normal form
-                out.append(self.key(v) if self.match == "diw_code" else hit)
+                res = self.key(v) if self.match == "diw_code" else hit
+                out.append(res)
+                _remember(seen, v, res)
                 continue
             text = self.key(v) if self.match == "diw_code" else _text(v)
             out.append(text)
+            _remember(seen, v, text)
             if self.unknown == "keep":
                 kept[text] = None
             elif text not in refused:
