@@ -2,7 +2,7 @@
 
 Writes into ``--out``: ``exposure.csv`` (one row per facility x community pair within the rings),
 ``facilities.csv`` (one row per facility), ``communities.csv`` (one row per community) and ``buffer.gpkg``
-(layers facilities, communities, rings, exposure). Everything is written into a temporary folder inside
+(layers facilities, communities, and, when small enough or asked for, rings and exposure). Everything is written into a temporary folder inside
 ``--out`` and moved into place when complete, so a failed run leaves earlier files untouched.
 """
 
@@ -70,6 +70,14 @@ def buffer(
                                                    "backend (results are identical).")] = None,
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Address of a dask scheduler, e.g. "
                                                      "tcp://10.0.0.5:8786.")] = None,
+    ring_polygons: Annotated[Optional[bool], typer.Option(
+        "--ring-polygons/--no-ring-polygons", help="Put the ring polygons into buffer.gpkg. Default: when there "
+        "are at most 20,000 (facilities x rings), a province; the HTML maps draw rings themselves.",
+        show_default=False)] = None,
+    pairs_layer: Annotated[Optional[bool], typer.Option(
+        "--pairs-layer/--no-pairs-layer", help="Put the pair table into buffer.gpkg as the layer 'exposure'. "
+        "Default: when there are at most 1,000,000 pairs (it is always in exposure.csv).",
+        show_default=False)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.", file_okay=False)] = Path("buffer-out"),
     year: MaybeYearOpt = None,
     quiet: QuietOpt = False,
@@ -81,7 +89,10 @@ def buffer(
     with progress_printer(quiet) as say:
         res = buffer_analysis(cat, year=year, rings=ring_arg, around=around, communities=communities,
                               receptors=receptors, population_raster=population_raster, wind=wind, workers=workers,
-                              scheduler=scheduler, progress=say)
+                              scheduler=scheduler, ring_polygons=ring_polygons, pairs_layer=pairs_layer,
+                              progress=say)
+        for note in res.notes:
+            say(note)
         say("Writing tables")
         written = write_buffer_tables(out, res.tables, res.layers)
         say(f"Wrote {len(written)} files to {out}")

@@ -8,7 +8,7 @@ per facility x community pair within the rings), ``facilities.csv``, ``communiti
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
@@ -20,10 +20,18 @@ from layers import Catalog, CatalogError, read_layer
 
 from .files import pinned_gpkg_date, plain_types, staged_output, write_csv, write_gpkg
 
-__all__ = ["BufferAnalysis", "buffer_analysis", "buffer_rings", "write_buffer_tables"]
+__all__ = ["BufferAnalysis", "buffer_analysis", "buffer_rings", "write_buffer_tables", "RING_POLYGON_LIMIT",
+           "PAIRS_LAYER_LIMIT"]
 
 #: role -> facility kind written in the ``kind`` column
 KIND_OF_ROLE = {"factories": "factory", "mines": "mine"}
+
+#: ``buffer.gpkg`` gets a ring polygon layer by default up to this many polygons (facilities x rings): a province
+#: (2,050 facilities x 4 rings = 8,200). At nation scale the 620,000 polygons took 39 s to build, 2 GB on disk and
+#: most of 5.4 GB of memory, and nobody opens them (the HTML maps draw rings in the browser from each centre).
+RING_POLYGON_LIMIT = 20_000
+#: ... and the pair table as a layer up to this many pairs (it is in exposure.csv / exposure.parquet anyway)
+PAIRS_LAYER_LIMIT = 1_000_000
 
 
 @dataclass
@@ -37,6 +45,8 @@ class BufferAnalysis:
     near: int
     max_ring_m: int
     population_method: str
+    #: sentences on what ``buffer.gpkg`` leaves out at this size and how to ask for it
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (f"{self.pairs} pairs; {self.near} of {self.communities} communities within {self.max_ring_m} m of "
@@ -95,11 +105,14 @@ def buffer_analysis(cat: Catalog, *, year: int, rings: list[int] | dict[str, lis
                     around: str = "factories,mines", communities: str = "communities",
                     receptors: str = "receptors", population_raster: str | Path | None = None,
                     wind: str | Path | None = None, workers: int | None = None, scheduler: str | None = None,
+                    ring_polygons: bool | None = None, pairs_layer: bool | None = None,
                     progress: Callable[[str], None] | None = None) -> BufferAnalysis:
     """Exposure of communities to facilities in ``rings`` (a list, or ``{"default": [...], kind: [...]}``).
 
     ``around``, ``communities``, ``receptors``: comma-separated layer names or roles of ``cat`` (receptors are
     skipped when the catalog has none). ``year`` picks the rows the joined tables count.
+    ``ring_polygons`` / ``pairs_layer``: put the ring polygons / the pair table into ``layers`` (True, False, or
+    None: when there are at most ``RING_POLYGON_LIMIT`` polygons / ``PAIRS_LAYER_LIMIT`` pairs).
     """
     say = progress or (lambda _m: None)
     say("Reading layers")
@@ -119,14 +132,27 @@ def buffer_analysis(cat: Catalog, *, year: int, rings: list[int] | dict[str, lis
     fac_t = fac[keep_f + ["geometry"]].join(fx.reset_index(drop=True))
     com_t = com[keep_c + ["geometry"]].join(cx.reset_index(drop=True))
     com_t.insert(len(keep_c), "population_method", fx.attrs["population_method"])
-    bands = geo.ring_buffers(fac, sorted(geo.union_rings(rings).astype(int).tolist()))
     tables = {"exposure.csv": matrix, "facilities.csv": pd.DataFrame(fac_t.drop(columns="geometry")),
               "communities.csv": pd.DataFrame(com_t.drop(columns="geometry"))}
-    layers = {"facilities": fac_t, "communities": com_t, "rings": bands, "exposure": matrix}
+    layers: dict[str, pd.DataFrame] = {"facilities": fac_t, "communities": com_t}
+    notes: list[str] = []
+    ring_list = sorted(geo.union_rings(rings).astype(int).tolist())
+    n_polygons = len(fac) * len(ring_list)
+    if ring_polygons or (ring_polygons is None and n_polygons <= RING_POLYGON_LIMIT):
+        say(f"Drawing {n_polygons} ring polygons")
+        layers["rings"] = geo.ring_buffers(fac, ring_list)
+    elif ring_polygons is None:
+        notes.append(f"buffer.gpkg has no ring polygons: {n_polygons:,} (more than {RING_POLYGON_LIMIT:,}) would "
+                     "take long to draw and GBs to store; ask for them with --ring-polygons")
+    if pairs_layer or (pairs_layer is None and len(matrix) <= PAIRS_LAYER_LIMIT):
+        layers["exposure"] = matrix
+    elif pairs_layer is None:
+        notes.append(f"buffer.gpkg has no exposure layer: its {len(matrix):,} pairs (more than "
+                     f"{PAIRS_LAYER_LIMIT:,}) are in exposure.csv; ask for the layer with --pairs-layer")
     max_ring = int(np.max(geo.union_rings(rings)))
     return BufferAnalysis(tables=tables, layers=layers, pairs=len(matrix), communities=len(com),
                           near=int((cx[f"fac_within_{max_ring}"] > 0).sum()), max_ring_m=max_ring,
-                          population_method=str(fx.attrs["population_method"]))
+                          population_method=str(fx.attrs["population_method"]), notes=notes)
 
 
 def write_buffer_tables(out: Path, tables: dict[str, pd.DataFrame],

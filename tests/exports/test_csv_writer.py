@@ -1,0 +1,77 @@
+"""write_csv's Arrow path writes the bytes pandas writes, and steps aside when it cannot."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from maps.exports import files
+from maps.exports.files import FLOAT_FORMAT, tabular, write_csv
+
+
+def pandas_bytes(df: pd.DataFrame, tmp_path) -> bytes:
+    p = tmp_path / "pandas.csv"
+    tabular(df).to_csv(p, index=False, encoding="utf-8-sig", lineterminator="\n", float_format=FLOAT_FORMAT)
+    return p.read_bytes()
+
+
+def mixed_frame(n: int = 3000) -> pd.DataFrame:
+    rng = np.random.default_rng(7)
+    dist = np.round(rng.random(n) * 5000, 3)
+    dist[:6] = [0.0, -0.0, 3000.0, 0.0001, 9_999_999.999, np.nan]
+    return pd.DataFrame({
+        "facility_id": pd.Categorical(rng.choice(["10600000125469", "00001/2560", "ก-12"], n)),
+        "name": rng.choice(["โรงงานน้ำตาล", "บ้าน หนองโพ", "Mill ", None], n),
+        "distance_m": dist,
+        "ring_m": rng.choice([500, 1000, 3000], n),
+        "population": pd.array(np.where(rng.random(n) < .2, None, rng.integers(0, 900, n)), dtype="Int64"),
+        "gi_certified": pd.array(np.where(rng.random(n) < .1, None, rng.random(n) < .5), dtype="boolean"),
+        "near": rng.random(n) < .5,
+        "bearing_deg": np.round(rng.random(n) * 360, 2),
+    })
+
+
+def test_arrow_path_writes_the_bytes_pandas_writes(tmp_path):
+    df = mixed_frame()
+    assert files._write_csv_arrow(df, tmp_path / "arrow.csv")
+    assert (tmp_path / "arrow.csv").read_bytes() == pandas_bytes(df, tmp_path)
+
+
+def test_nullable_columns_without_missing_values(tmp_path):
+    df = mixed_frame().dropna()
+    df["population"] = df["population"].astype("Int64")
+    assert files._write_csv_arrow(df, tmp_path / "arrow.csv")
+    assert (tmp_path / "arrow.csv").read_bytes() == pandas_bytes(df, tmp_path)
+
+
+@pytest.mark.parametrize("bad", [
+    {"distance_m": 0.1234567890123},  # more than 10 significant digits: %.10g rounds, Arrow would not
+    {"distance_m": 1e-5},               # %.10g writes 1e-05, Arrow 0.00001
+    {"distance_m": 2.5e10},             # %.10g switches to an exponent
+    {"name": "Mill, Nong Pho"},        # needs quotes
+    {"name": 'the "big" mill'},
+    {"name": "two\nlines"},
+    {"name": ""},
+])
+def test_arrow_path_steps_aside_and_pandas_writes(tmp_path, bad):
+    df = mixed_frame(200)
+    col, value = next(iter(bad.items()))
+    df[col] = df[col].astype(object) if col == "name" else df[col]
+    df.loc[5, col] = value
+    assert not files._write_csv_arrow(df, tmp_path / "arrow.csv")
+    assert not (tmp_path / "arrow.csv").exists()
+    files.ARROW_CSV_MIN_ROWS, old = 1, files.ARROW_CSV_MIN_ROWS
+    try:
+        write_csv(df, tmp_path / "out.csv")
+    finally:
+        files.ARROW_CSV_MIN_ROWS = old
+    assert (tmp_path / "out.csv").read_bytes() == pandas_bytes(df, tmp_path)
+
+
+def test_large_table_goes_through_arrow(tmp_path, monkeypatch):
+    df = mixed_frame(files.ARROW_CSV_MIN_ROWS)
+    monkeypatch.setattr(pd.DataFrame, "to_csv", lambda *a, **k: pytest.fail("pandas wrote the large table"))
+    write_csv(df, tmp_path / "big.csv")
+    monkeypatch.undo()
+    assert (tmp_path / "big.csv").read_bytes() == pandas_bytes(df, tmp_path)
