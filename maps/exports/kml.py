@@ -1,9 +1,10 @@
 """KML and KMZ of an assessment for Google Earth: boundary, factories, mines and villages coloured by level,
-and the rings around every facility, with Thai names.
+the resource exchanges (one line per flow, its width by tonnes a year) and the rings around every facility, with
+Thai names.
 
 Names are plain text (XML-escaped); descriptions are HTML, as Google Earth shows them, built from escaped values,
 so no layer value can inject markup. Icons, sizes and folder names are in ``maps/exports/kml.yaml``; colours come from
-the criteria edition and ``maps/styles.yaml``, as in the HTML maps. The same assessment gives the same bytes.
+the criteria edition, ``maps/styles.yaml`` and ``maps/flows.yaml``, as in the HTML maps. The same assessment gives the same bytes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from geo import to_lonlat
 from layers.atomic import atomic_write_bytes
 
 from ..errors import MapsError, TemplateError
+from ..flows import flow_lines, flow_share, flow_tonnes_max, load_flow_style, offset_line
 from ..style import level_colors, level_label, load_styles, load_yaml_settings
 
 __all__ = ["KML_NS", "KML_SETTINGS", "kml_color", "kml_document", "kml_bytes", "kmz_bytes", "write_kml",
@@ -182,6 +184,8 @@ def kml_document(a: Assessment) -> ET.Element:
     _style(doc, "boundary", line=kml_color(bnd["color"]), line_width=float(k["line_width"]["boundary"]),
            poly=kml_color(colors[town_lv], bnd["fill_opacity"]))
 
+    flows = _flow_styles(doc, a, k)
+
     folders = k["folders"]
     if "boundary" in a.context and len(a.context["boundary"]):
         f = _sub(doc, "Folder")
@@ -223,6 +227,9 @@ def kml_document(a: Assessment) -> ET.Element:
             _placemark(f, _text(r.get("name")) or str(cid), f"mine-level-{_style_level(r)}", r.geometry, rows,
                        {"community_id": cid, "level": _num(r.get("level"))}, dec)
 
+    if flows is not None:
+        _flow_folder(doc, flows, folders["flows"], dec)
+
     if len(a.rings):
         names = a.facilities["name"].to_dict()
         rings = to_lonlat(a.rings)
@@ -242,6 +249,46 @@ def kml_document(a: Assessment) -> ET.Element:
                             ("Ring / วงรัศมี", f"{m:,} m / ม.")],
                            {"facility_id": r.facility_id, "ring_m": m}, dec)
     return root
+
+
+def _flow_styles(doc: ET.Element, a: Assessment, k: dict[str, Any]) -> pd.DataFrame | None:
+    """The flows of ``a`` in lon/lat, each moved ``offset_m`` (maps/flows.yaml) to its right so that A->B and B->A
+    lie side by side, with the id of its line style (colour: inside the town or not; width by tonnes, in steps of
+    half a pixel), whose styles are added to ``doc``; None without flows."""
+    lines = flow_lines(a)
+    if lines is None:
+        return None
+    fs = load_flow_style()
+    lo, hi = (float(k["flow_width"][x]) for x in ("min", "max"))
+    tmax = flow_tonnes_max(a)
+    ids = []
+    for t, inside in zip(lines["tonnes_per_year"], lines["inside_town"]):
+        w = round(2 * (lo + (hi - lo) * flow_share(t, tmax))) / 2
+        ids.append(f"flow-{'inside' if inside else 'outside'}-{w:g}")
+    for sid in sorted(set(ids)):
+        _, where, w = sid.split("-")
+        _style(doc, sid, line=kml_color(fs[f"{where}_color"], fs["opacity"]), line_width=float(w))
+    moved = lines.set_geometry([offset_line(g, float(fs["offset_m"])) for g in lines.geometry], crs=lines.crs)
+    return to_lonlat(moved).assign(style=ids)
+
+
+def _flow_folder(doc: ET.Element, flows: pd.DataFrame, name: str, decimals: int) -> None:
+    """One line placemark per flow: the material and both ends in its name, the tonnes in its description."""
+    f = _sub(doc, "Folder")
+    _sub(f, "name", name)
+    for r in flows.itertuples():
+        inside = bool(r.inside_town)
+        rows = [("Material / วัสดุ", r.material), ("Tonnes a year / ตันต่อปี", f"{float(r.tonnes_per_year):,.0f}"),
+                ("Year / ปี", f"{int(r.year)} (พ.ศ. {int(r.year) + 543})"),
+                ("From / จาก", f"{_text(r.from_name)} ({_text(r.from_id)})"),
+                ("To / ถึง", f"{_text(r.to_name)} ({_text(r.to_id)})"),
+                ("Counts in the town's exchange indicators / นับในตัวชี้วัดของเมือง",
+                 "yes / นับ" if inside else "no: a party outside the town / ไม่นับ (นอกเมือง)"),
+                ("Table / ตาราง", f"{_text(r.source)}, {_text(r.line)}")]
+        _placemark(f, f"{_text(r.material)}: {_text(r.from_name)} → {_text(r.to_name)}", r.style, r.geometry, rows,
+                   {"from_id": r.from_id, "to_id": r.to_id, "material": r.material,
+                    "tonnes_per_year": _num(float(r.tonnes_per_year)), "year": int(r.year),
+                    "inside_town": "1" if inside else "0"}, decimals)
 
 
 def _num(v: Any, digits: int | None = None) -> str:

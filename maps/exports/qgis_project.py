@@ -22,6 +22,7 @@ from markupsafe import Markup
 from criteria import Assessment
 
 from ..errors import MapsError, TemplateError
+from ..flows import flow_lines
 from ..style import load_yaml_settings
 from .qgis_styles import QGIS_DIR, _context, _env, _render, load_qgis_settings
 
@@ -37,6 +38,10 @@ BOXES = {
     "legend": [215, 26, 72, 150], "north": [192, 29, 14, 16], "scalebar": [13, 189, 50, 10],
     "date": [215, 186, 72, 8], "source": [215, 194, 72, 8],
 }
+
+
+#: QGIS names a layer's geometry ``Line`` but its WKB type ``LineString``
+WKB_TYPES = {"Line": "LineString"}
 
 
 @lru_cache(maxsize=2)
@@ -118,7 +123,7 @@ def project_xml(a: Assessment, gpkg_name: str = "results.gpkg") -> str:
     ctx = _context(a, legend="project")
     templates = load_qgis_settings()["layers"]
     frames = {"facilities": a.facilities, "communities": a.communities, "rings": a.rings,
-              "boundary": a.context.get("boundary")}
+              "boundary": a.context.get("boundary"), "flows": flow_lines(a)}
     layers, groups = [], []
     for g in ps["groups"]:
         members = []
@@ -131,7 +136,7 @@ def project_xml(a: Assessment, gpkg_name: str = "results.gpkg") -> str:
             if table == "facilities":
                 source += f"|geometrytype={geom}"
             layer = {"id": f"ecotown_{spec['id']}", "name": spec["name"], "source": source, "geometry": geom,
-                     "extent": None, "style": None, "labels_enabled": 0}
+                     "wkb": WKB_TYPES.get(geom, geom), "extent": None, "style": None, "labels_enabled": 0}
             if geom:
                 part = frame[frame.geom_type.str.endswith(geom)] if table == "facilities" else frame
                 layer["extent"] = _bounds([part])

@@ -1,9 +1,9 @@
 """QGIS default styles inside ``results.gpkg``: the GeoPackage ``layer_styles`` table that QGIS reads.
 
-Opening ``results.gpkg`` in QGIS then shows facilities, villages, rings and the boundary coloured as in the HTML
-maps, with Thai labels. The QML is rendered from the templates in ``maps/exports/qgis/`` (``*.qml.j2``); the level
-colours come from the criteria edition, the other colours and sizes from ``maps/styles.yaml``, and how web sizes
-become map sizes from ``maps/exports/qgis/qgis.yaml``.
+Opening ``results.gpkg`` in QGIS then shows facilities, villages, rings, the boundary and the resource exchanges
+coloured as in the HTML maps, with Thai labels. The QML is rendered from the templates in ``maps/exports/qgis/``
+(``*.qml.j2``); the level colours come from the criteria edition, the other colours and sizes from
+``maps/styles.yaml`` and ``maps/flows.yaml``, and how web sizes become map sizes from ``maps/exports/qgis/qgis.yaml``.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import pandas as pd
 from criteria import Assessment
 
 from ..errors import MapsError, TemplateError
+from ..flows import flow_tonnes_max, load_flow_style
 from ..style import level_colors, load_styles, load_yaml_settings
 from .files import DETERMINISTIC_DATE, pinned_gpkg_date, write_gpkg
 
@@ -72,7 +73,7 @@ def _mm(px: float, settings: dict[str, Any]) -> str:
 
 def _legend_words(legend: str) -> dict[str, str]:
     words = load_qgis_settings().get("legend", {}).get(legend)
-    need = {"level", "factory", "mine", "no_level", "ring"}
+    need = {"level", "factory", "mine", "no_level", "ring", "flow_inside", "flow_outside"}
     if not isinstance(words, dict) or not need <= set(words):
         raise TemplateError(f"{QGIS_DIR / 'qgis.yaml'}: legend.{legend} needs the words {', '.join(sorted(need))}")
     return {k: str(v) for k, v in words.items()}
@@ -107,6 +108,18 @@ def _context(a: Assessment, legend: str = "gpkg") -> dict[str, Any]:
     lab["color"] = qgis_color(lab["color"])
     lab["buffer_color"] = qgis_color(lab["buffer_color"])
     town_level = int(a.town["level"]) if pd.notna(a.town.get("level")) else None
+    fs = load_flow_style()
+    flo, fhi = float(fs["min_weight"]) * float(q["px_to_mm"]), float(fs["max_weight"]) * float(q["px_to_mm"])
+    share = f"sqrt(max(coalesce(\"tonnes_per_year\", 0), 0) / {flow_tonnes_max(a):.6g})"
+    flows = {  # as maps/web/flows.py draws them: width by the square root of the share of the largest flow
+        "kinds": [{"key": "inside", "filter": '"inside_town"', "label": words["flow_inside"],
+                   "color": qgis_color(fs["inside_color"], fs["opacity"])},
+                  {"key": "outside", "filter": 'NOT "inside_town"', "label": words["flow_outside"],
+                   "color": qgis_color(fs["outside_color"], fs["opacity"])}],
+        "width_mm": f"{flo:.3g}", "width_expr": f"{flo:.3g} + {fhi - flo:.3g} * {share}",
+        "offset_m": f"{float(fs['offset_m']):g}", "arrow_m": f"{float(fs['arrow_m']):g}",
+        "arrow_expr": f"{float(fs['arrow_m']):g} * (0.5 + 0.5 * {share})",
+    }
     return {
         "levels": levels,
         "no_level": {"color": qgis_color(st["no_level"]), "fill": qgis_color(st["no_level"], mine["fill_opacity"]),
@@ -120,6 +133,7 @@ def _context(a: Assessment, legend: str = "gpkg") -> dict[str, Any]:
                                         bnd["fill_opacity"]),
                      "outline": qgis_color(bnd["color"]), "outline_mm": _mm(bnd["weight"], q)},
         "rings": rings,
+        "flows": flows,
         "labels": lab,
     }
 

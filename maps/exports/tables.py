@@ -10,10 +10,15 @@ import pandas as pd
 
 from criteria import Assessment
 
+from ..flows import flow_lines
 from .files import pinned_gpkg_date, tabular, write_csv, write_gpkg
 from .qgis_styles import add_layer_styles
 
-__all__ = ["write_tables", "write_manifest"]
+__all__ = ["write_tables", "write_manifest", "FLOWS_GPKG_COLUMNS"]
+
+#: the columns of the ``flows`` layer of results.gpkg (LineString, EPSG:32647), one row per drawable exchange
+FLOWS_GPKG_COLUMNS = ["from_id", "to_id", "from_name", "to_name", "material", "tonnes_per_year", "year",
+                      "inside_town"]
 
 
 def _facilities_table(a: Assessment) -> pd.DataFrame:
@@ -74,6 +79,10 @@ def write_tables(a: Assessment, out: Path) -> list[Path]:
     if "boundary" in a.context:
         b = a.context["boundary"]
         layers["boundary"] = gpd.GeoDataFrame(tabular(b).reset_index(drop=True), geometry="geometry", crs=b.crs)
+    flows = flow_lines(a)  # the resource exchanges as lines (maps/flows.py); no layer without an exchanges table
+    if flows is not None:
+        layers["flows"] = gpd.GeoDataFrame(tabular(flows[FLOWS_GPKG_COLUMNS]), geometry=flows.geometry.values,
+                                           crs=flows.crs)
     with pinned_gpkg_date():
         for name, g in layers.items():
             write_gpkg(g, gpkg, name)

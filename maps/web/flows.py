@@ -3,23 +3,21 @@ its width by tonnes a year, a popup with the material and the tonnes. A flow wit
 drawn between the plant and a point on the town boundary named after the party (one point per party, spread around
 the boundary). Every name and material reaches the page as text (the engine builds popups as DOM text).
 
-Styling lives in ``flows.yaml`` beside this module.
+The lines themselves (plant to plant, outside parties on the boundary) come from ``maps/flows.py``, which the KML
+export and the QGIS styles share; styling lives in ``maps/flows.yaml``. Here: arrowheads, popups and the legend.
 """
 
 from __future__ import annotations
 
 import math
-from functools import cache
-from importlib.resources import files
 from typing import Any
 
 import geopandas as gpd
-
-import yaml
 from shapely.geometry import LineString, Point, Polygon
 
 from criteria import Assessment
 
+from ..flows import flow_lines, flow_share, flow_tonnes_max, load_flow_style, outside_parties, outside_points
 from .features import StyleTable, point_ll, round_geojson, text
 
 __all__ = ["flow_group", "flow_legend", "flow_style", "outside_points"]
@@ -27,30 +25,9 @@ __all__ = ["flow_group", "flow_legend", "flow_style", "outside_points"]
 WGS84 = "EPSG:4326"
 
 
-@cache
 def flow_style() -> dict[str, Any]:
-    """``flows.yaml``: colours, widths, offsets."""
-    return yaml.safe_load((files(__package__) / "flows.yaml").read_text(encoding="utf-8"))
-
-
-def outside_points(a: Assessment, parties: list[str]) -> dict[str, Point]:
-    """For each party outside the town a point on the town boundary (EPSG:32647): where a ray from the town's
-    centre crosses the boundary, the parties spread evenly around it in name order."""
-    b = a.context.get("boundary")
-    if b is None or not len(b):
-        return {}
-    shape = b.geometry.union_all()
-    ring = shape.boundary
-    c = shape.centroid
-    reach = math.hypot(shape.bounds[2] - shape.bounds[0], shape.bounds[3] - shape.bounds[1])
-    out = {}
-    for k, p in enumerate(sorted(parties)):
-        ang = math.radians(200 + 360 * k / max(len(parties), 1))  # the first to the south-west
-        ray = LineString([c, (c.x + reach * math.cos(ang), c.y + reach * math.sin(ang))])
-        hit = ray.intersection(ring)
-        pts = [g for g in getattr(hit, "geoms", [hit]) if not g.is_empty]
-        out[p] = min(pts, key=lambda q: q.distance(c)) if pts else ring.interpolate(ring.project(c))
-    return out
+    """``maps/flows.yaml``: colours, widths, offsets."""
+    return load_flow_style()
 
 
 def _arrow(p0: Point, p1: Point, offset: float, size: float) -> tuple[LineString, Polygon]:
@@ -70,30 +47,23 @@ def _arrow(p0: Point, p1: Point, offset: float, size: float) -> tuple[LineString
 
 def flow_group(a: Assessment, sty: StyleTable, *, decimals: int) -> dict[str, Any] | None:
     """The engine group of the exchange flows (None when the assessment has no exchanges)."""
-    ex = getattr(a, "exchanges", None)
-    if ex is None or not len(ex):
+    lines = flow_lines(a)
+    if lines is None:
         return None
     s = flow_style()
-    fac = a.facilities
-    centre = {str(i): g.centroid if g.geom_type != "Point" else g for i, g in fac.geometry.items()}
-    parties = sorted({str(n) for n, i in zip(ex["from_name"], ex["from_inside"]) if not i} |
-                     {str(n) for n, i in zip(ex["to_name"], ex["to_inside"]) if not i})
+    ex = a.exchanges
+    parties = outside_parties(a)
     at = outside_points(a, parties)
-    tmax = max(float(ex["tonnes_per_year"].max()), 1.0)
+    tmax = flow_tonnes_max(a)
     geoms, items_meta = [], []
-    for r in ex.itertuples():
-        p0 = centre.get(str(r.from_id)) if r.from_inside else at.get(str(r.from_name))
-        p1 = centre.get(str(r.to_id)) if r.to_inside else at.get(str(r.to_name))
-        if p0 is None or p1 is None or p0.distance(p1) < 1:
-            continue
-        share = math.sqrt(max(float(r.tonnes_per_year), 0.0) / tmax)
+    for r, g in zip(lines.itertuples(), lines.geometry):
+        p0, p1 = Point(g.coords[0]), Point(g.coords[-1])
+        share = flow_share(r.tonnes_per_year, tmax)
         weight = round(s["min_weight"] + (s["max_weight"] - s["min_weight"]) * share, 1)
         line, head = _arrow(p0, p1, s["offset_m"], s["arrow_m"] * (0.5 + 0.5 * share))
         geoms += [line, head]
-        items_meta.append((r, weight, bool(r.from_inside and r.to_inside)))
-    if not items_meta:
-        return None
-    ll = gpd.GeoSeries(geoms, crs=fac.crs).to_crs(WGS84)
+        items_meta.append((r, weight, bool(r.inside_town)))
+    ll = gpd.GeoSeries(geoms, crs=lines.crs).to_crs(WGS84)
     items: list[dict[str, Any]] = []
     for k, (r, weight, inside) in enumerate(items_meta):
         color = s["inside_color"] if inside else s["outside_color"]
@@ -111,7 +81,7 @@ def flow_group(a: Assessment, sty: StyleTable, *, decimals: int) -> dict[str, An
         items.append({"t": "g", "g": round_geojson(ll.iloc[2 * k + 1], decimals), "tip": tip, "p": pop,
                       "s": sty(color=color, weight=1, fillColor=color, fillOpacity=0.95)})
     if at:
-        pts = gpd.GeoSeries([at[p] for p in parties if p in at], crs=fac.crs).to_crs(WGS84)
+        pts = gpd.GeoSeries([at[p] for p in parties if p in at], crs=lines.crs).to_crs(WGS84)
         for p, g in zip([p for p in parties if p in at], pts):
             rows = ex[(ex["from_name"] == p) | (ex["to_name"] == p)]
             items.append({"t": "c", "ll": point_ll(g, decimals), "tip": f"{text(p)} (outside the town / นอกเมือง)",

@@ -24,12 +24,13 @@ from criteria import run_assessment
 from maps.publish import publish
 from maps.exports import write_tables
 from maps.exports.qgis_styles import add_layer_styles, qgis_color
+from maps.flows import load_flow_style
 from maps.style import level_colors
 
 HERE = Path(__file__).resolve().parent
 ARTIFACTS = HERE.parent / "_artifacts"
 SYSTEM_PYTHON = "/usr/bin/python3"
-LAYERS = ["facilities", "communities", "rings", "boundary"]
+LAYERS = ["facilities", "communities", "rings", "boundary", "flows"]  # flows: the sample has exchanges
 
 pytestmark = pytest.mark.qgis  # every test opens results.gpkg in headless QGIS
 
@@ -73,7 +74,7 @@ def test_every_layer_loads_with_its_style_and_feature_count(published):
     a, out, report, _ = published
     layers = report["layers"]
     expected = {"facilities": len(a.facilities), "communities": len(a.communities), "rings": len(a.rings),
-                "boundary": len(a.context["boundary"])}
+                "boundary": len(a.context["boundary"]), "flows": len(a.exchanges)}
     for name, count in expected.items():
         assert layers[name]["valid"], name
         assert layers[name]["count"] == count, (name, layers[name]["count"], count)
@@ -101,6 +102,11 @@ def test_every_layer_loads_with_its_style_and_feature_count(published):
     assert sorted(int(c[0]) for c in layers["rings"]["classes"]) == sorted(a.rings_m)
     assert {c[0]: c[1] for c in layers["rings"]["classes"]}["500"] == "#b30000"   # maps/styles.yaml rings.500
     assert layers["boundary"]["renderer"] == "singleSymbol"
+    # the resource exchanges: a rule for flows between plants of the town, one for flows with a party outside
+    fs = load_flow_style()
+    assert layers["flows"]["renderer"] == "RuleRenderer"
+    assert [c[:2] for c in layers["flows"]["classes"]] == [['"inside_town"', fs["inside_color"]],
+                                                            ['NOT "inside_town"', fs["outside_color"]]]
     # Thai labels by name, in a Thai font
     for name in ("facilities", "communities"):
         assert layers[name]["labels"] and layers[name]["label_field"] == "name"

@@ -134,6 +134,7 @@ def test_project_opens_every_layer_styled_grouped_with_thai_names(opened):
     assert by["ecotown_rings"]["count"] == len(a.rings)
     assert by["ecotown_boundary"]["count"] == len(a.context["boundary"])
     assert by["ecotown_town"]["count"] == 1 and not by["ecotown_town"]["spatial"]
+    assert by["ecotown_flows"]["count"] == len(a.exchanges) and by["ecotown_flows"]["renderer"] == "RuleRenderer"
 
     # styled as the HTML maps: level colours of the edition, Thai legend words, Thai labels by name
     colors = {k: v.lower() for k, v in level_colors(a.edition).items()}
@@ -156,10 +157,10 @@ def test_project_opens_every_layer_styled_grouped_with_thai_names(opened):
     for lid in ("ecotown_factories", "ecotown_mines", "ecotown_communities"):
         assert by[lid]["labels"] and by[lid]["label_field"] == "name"
 
-    # grouped: facilities, communities, rings, boundary; the attribute tables in a group switched off
+    # grouped: facilities, exchanges, communities, rings, boundary; the attribute tables in a group switched off
     assert [(g["group"], g["layers"]) for g in p["tree"]] == [
         (g["name"], [l["name"] for l in g["layers"]]) for g in spec["groups"]]
-    assert [g["visible"] for g in p["tree"]] == [True, True, True, True, False]
+    assert [g["visible"] for g in p["tree"]] == [True, True, True, True, True, False]
     # the first view is the town boundary
     assert p["default_view_crs"] == "EPSG:32647"
     assert p["default_view"] == pytest.approx(list(a.context["boundary"].total_bounds), abs=0.01)
