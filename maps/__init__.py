@@ -14,10 +14,23 @@ Public API::
     publish(run_assessment(year=2026), "out/nong-pho-2026")
 """
 
+from importlib import import_module
+
 from .errors import MapsError, TemplateError
-from .publish import OUTPUT_FILES, publish, publish_report, rerun_report, store_in_history
-from .report import render_report, write_report
-from .web import buffer_map, level_map, write_map
+
+#: public name -> sub-package that holds it, imported on first use: a command that writes only tables
+#: (``ecotown buffer``) then does not load the map, report and PDF libraries (a second of every start)
+_LAZY = {"publish": "publish", "publish_report": "publish", "rerun_report": "publish",
+         "store_in_history": "publish", "OUTPUT_FILES": "publish", "render_report": "report",
+         "write_report": "report", "buffer_map": "web", "level_map": "web", "write_map": "web"}
 
 __all__ = ["publish", "publish_report", "rerun_report", "store_in_history", "OUTPUT_FILES", "level_map",
            "buffer_map", "write_map", "render_report", "write_report", "MapsError", "TemplateError"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,38 +2,25 @@
 
 from __future__ import annotations
 
+import sys
+from importlib import import_module
 from typing import Annotated
 
 import typer
 
-from .assess import assess
-from .buffer_cmd import buffer
-from .compare_cmd import compare
-from .criteria_cmd import app as criteria_app
-from .evidence_cmd import app as evidence_app
-from .explain import explain
-from .export_cmd import app as export_app
-from .layers_cmd import app as layers_app
-from .report_cmd import report
-
-app = typer.Typer(
-    name="ecotown",
-    help="Assess an eco-industrial town from its GIS layers: buffers, exposure, criteria levels, maps, report.",
-    no_args_is_help=True,
-    add_completion=False,
-    epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 layer or catalog problem, 4 criteria or evidence problem, "
-           "5 spatial analysis problem, 6 map or output problem.",
-)
-app.command("assess")(assess)
-app.command("explain")(explain)
-app.command("buffer")(buffer)
-app.command("report")(report)
-app.command("compare")(compare)
-app.add_typer(layers_app, name="layers")
-app.add_typer(criteria_app, name="criteria")
-app.add_typer(evidence_app, name="evidence")
-app.add_typer(export_app, name="export")
-
+#: command -> (module of maps.cli, attribute, sub-command group?). Only the command asked for is imported, so
+#: ``ecotown buffer`` does not load the libraries of the maps and the report; ``--help`` imports them all.
+COMMANDS = {
+    "assess": ("assess", "assess", False),
+    "explain": ("explain", "explain", False),
+    "buffer": ("buffer_cmd", "buffer", False),
+    "report": ("report_cmd", "report", False),
+    "compare": ("compare_cmd", "compare", False),
+    "layers": ("layers_cmd", "app", True),
+    "criteria": ("criteria_cmd", "app", True),
+    "evidence": ("evidence_cmd", "app", True),
+    "export": ("export_cmd", "app", True),
+}
 
 def _version(value: bool) -> None:
     if value:
@@ -43,7 +30,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="Show the version and exit.")] = False,
@@ -51,9 +37,48 @@ def _root(
     """Assess an eco-industrial town from its GIS layers."""
 
 
+def build_app(names=tuple(COMMANDS)) -> typer.Typer:
+    """The ``ecotown`` command with the commands ``names`` (keys of COMMANDS; all by default)."""
+    app = typer.Typer(
+        name="ecotown",
+        help="Assess an eco-industrial town from its GIS layers: buffers, exposure, criteria levels, maps, report.",
+        no_args_is_help=True,
+        add_completion=False,
+        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 layer or catalog problem, 4 criteria or evidence problem, "
+               "5 spatial analysis problem, 6 map or output problem.",
+    )
+    app.callback()(_root)
+    for name in names:
+        module, attr, group = COMMANDS[name]
+        obj = getattr(import_module(f".{module}", __package__), attr)
+        if group:
+            app.add_typer(obj, name=name)
+        else:
+            app.command(name)(obj)
+    return app
+
+
+def _asked(argv: list[str]) -> list[str]:
+    """The one command named on the command line (the first word that is not an option), else all of them."""
+    words = [a for a in argv if not a.startswith("-")]
+    return [words[0]] if words and words[0] in COMMANDS else list(COMMANDS)
+
+
+_FULL: list[typer.Typer] = []
+
+
+def __getattr__(name: str):
+    """``app``: the command with every sub-command (built on first use, for tests and embedding)."""
+    if name == "app":
+        if not _FULL:
+            _FULL.append(build_app())
+        return _FULL[0]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: only the command asked for is imported."""
+    build_app(_asked(sys.argv[1:]))()
 
 
 if __name__ == "__main__":  # pragma: no cover

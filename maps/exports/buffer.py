@@ -161,7 +161,7 @@ def write_buffer_tables(out: Path, tables: dict[str, pd.DataFrame],
     out = Path(out)
     with staged_output(out) as tmp:
         for name, df in tables.items():
-            write_csv(plain_types(df), tmp / name)
+            write_csv(plain_types(df, keep_categories=True), tmp / name)
         with pinned_gpkg_date():
             for name, df in layers.items():
                 write_gpkg(plain_types(df), tmp / "buffer.gpkg", name)

@@ -82,14 +82,20 @@ def _same_under_float_format(v: np.ndarray) -> bool:
     return bool(((np.round(v * scale) / scale == v) | (v == 0)).all())
 
 
-def _text_ok(values: np.ndarray) -> bool:
-    """Every value a str or missing, none needing quotes (Arrow then writes exactly what pandas writes)."""
-    for v in values:
-        if v is None or (type(v) is float and v != v):
-            continue
-        if type(v) is not str or any(c in v for c in ',"\r\n') or v == "":
-            return False
-    return True
+def _text_array(values):
+    """The values (str or missing) as an Arrow string array when none needs quotes (Arrow then writes exactly
+    what pandas writes); None otherwise (a value of another type, an empty text, or a comma, quote or line end)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        arr = values if isinstance(values, pa.Array) else pa.array(values, pa.string(), from_pandas=True)
+    except (pa.ArrowTypeError, pa.ArrowInvalid):
+        return None
+    if len(arr) and (pc.any(pc.match_substring_regex(arr, r'[,"\r\n]')).as_py()
+                     or pc.any(pc.equal(arr, "")).as_py()):
+        return None
+    return arr
 
 
 def _arrow_column(s: pd.Series):
@@ -98,11 +104,11 @@ def _arrow_column(s: pd.Series):
 
     dt = s.dtype
     if isinstance(dt, pd.CategoricalDtype):
-        cats = np.asarray(dt.categories, dtype=object)
-        if not _text_ok(cats):
+        cats = _text_array(np.asarray(dt.categories, dtype=object))
+        if cats is None:
             return None
-        return pa.DictionaryArray.from_arrays(pa.array(s.cat.codes.to_numpy(), pa.int32(),
-                                                       mask=s.cat.codes.to_numpy() < 0), pa.array(cats, pa.string()))
+        codes = s.cat.codes.to_numpy()
+        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=codes < 0), cats)
     if isinstance(dt, pd.BooleanDtype) or str(dt).startswith(("Int", "UInt")):
         # nullable ints and booleans, as tabular() writes them: floats when they hold NA, else plain
         if s.isna().any():
@@ -119,9 +125,12 @@ def _arrow_column(s: pd.Series):
     if dt.kind == "f":
         v = s.to_numpy()
         return pa.array(v, from_pandas=True) if _same_under_float_format(v) else None
+    if isinstance(dt, pd.StringDtype) and dt.storage == "pyarrow":
+        arr = pa.array(s.array)  # the column's own Arrow data, without a Python string per value
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        return _text_array(arr.cast(pa.string()))
     if dt == object or isinstance(dt, pd.StringDtype):
-        v = s.to_numpy(dtype=object)
-        return pa.array(v, pa.string(), from_pandas=True) if _text_ok(v) else None
+        return _text_array(s.to_numpy(dtype=object))
     return None
 
 
@@ -155,13 +164,17 @@ def _write_csv_arrow(df: pd.DataFrame, p: Path) -> bool:
     return True
 
 
-def plain_types(df: pd.DataFrame) -> pd.DataFrame:
-    """Categoricals as text and nullable booleans as True/False/None (the buffer analysis tables)."""
+def plain_types(df: pd.DataFrame, *, keep_categories: bool = False) -> pd.DataFrame:
+    """Categoricals as text and nullable booleans as True/False/None (the buffer analysis tables).
+
+    ``keep_categories``: leave categoricals as they are (a CSV prints them as their text anyway, and turning the
+    ids of millions of pairs into Python strings first took seconds)."""
     out = df.copy() if isinstance(df, gpd.GeoDataFrame) else pd.DataFrame(df).copy()
     for col in out.columns:
         s = out[col]
         if isinstance(s.dtype, pd.CategoricalDtype):
-            out[col] = s.astype(str)
+            if not keep_categories:
+                out[col] = s.astype(str)
         elif isinstance(s.dtype, pd.BooleanDtype):
             out[col] = s.astype(object).where(s.notna(), None)
     return out
@@ -170,7 +183,7 @@ def plain_types(df: pd.DataFrame) -> pd.DataFrame:
 def write_gpkg(df: pd.DataFrame, path: Path, layer: str, **layer_options: str) -> None:
     """Write one layer (or attribute table) into the GeoPackage ``path`` as GeoPackage ``GPKG_VERSION``."""
     pyogrio.write_dataframe(df, path, layer=layer, driver="GPKG", dataset_options={"VERSION": GPKG_VERSION},
-                            layer_options=layer_options or None)
+                            layer_options=layer_options or None, use_arrow=True)  # same bytes, 3x faster
 
 
 @contextmanager

@@ -67,3 +67,31 @@ def test_buffer_bad_input_fails_cleanly(tiny_town, tmp_path):
     assert r.exit_code == 3 and "ascending" in r.output
     assert (out / "exposure.csv").read_text(encoding="utf-8") == "old"
     assert [p.name for p in out.iterdir()] == ["exposure.csv"]
+
+
+def test_large_runs_leave_ring_polygons_and_pairs_out_unless_asked(tiny_town, tmp_path, monkeypatch):
+    """Above the limits buffer.gpkg keeps facilities and communities only, says so and how to ask; asking puts
+    the layers back; the CSV tables are the same either way."""
+    from maps.exports import buffer as buffer_mod
+
+    monkeypatch.setattr(buffer_mod, "RING_POLYGON_LIMIT", 5)  # 2 facilities x 3 rings = 6 polygons
+    monkeypatch.setattr(buffer_mod, "PAIRS_LAYER_LIMIT", 5)   # 6 pairs
+    args = ["buffer", "-c", str(tiny_town), "--rings", "500,1000,5000"]
+    r = runner.invoke(app, [*args, "-o", str(tmp_path / "auto")], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    text = " ".join(r.output.split())
+    assert "no ring polygons: 6 (more than 5)" in text and "--ring-polygons" in text
+    assert "no exposure layer: its 6 pairs" in text and "--pairs-layer" in text
+    assert {n for n, _ in pyogrio.list_layers(tmp_path / "auto" / "buffer.gpkg")} == {"facilities", "communities"}
+    r = runner.invoke(app, [*args, "--ring-polygons", "--pairs-layer", "-o", str(tmp_path / "asked")],
+                      catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert "no ring polygons" not in r.output
+    assert {n for n, _ in pyogrio.list_layers(tmp_path / "asked" / "buffer.gpkg")} == {
+        "facilities", "communities", "rings", "exposure"}
+    for name in ("exposure.csv", "facilities.csv", "communities.csv"):
+        assert (tmp_path / "auto" / name).read_bytes() == (tmp_path / "asked" / name).read_bytes()
+    monkeypatch.undo()  # small runs: --no-ring-polygons leaves them out without a note
+    r = runner.invoke(app, [*args, "--no-ring-polygons", "-o", str(tmp_path / "no")], catch_exceptions=False)
+    assert "rings" not in {n for n, _ in pyogrio.list_layers(tmp_path / "no" / "buffer.gpkg")}
+    assert "no ring polygons" not in r.output
