@@ -118,7 +118,7 @@ def _arrow_column(s: pd.Series):
         dt = s.dtype
     elif isinstance(dt, pd.api.extensions.ExtensionDtype) and not isinstance(dt, pd.StringDtype):
         return None
-    if dt == bool:
+    if dt.kind == "b":
         return pa.DictionaryArray.from_arrays(pa.array(s.to_numpy().astype(np.int8)), pa.array(["False", "True"]))
     if dt.kind in "iu":
         return pa.array(s.to_numpy())
@@ -129,7 +129,7 @@ def _arrow_column(s: pd.Series):
         arr = pa.array(s.array)  # the column's own Arrow data, without a Python string per value
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         return _text_array(arr.cast(pa.string()))
-    if dt == object or isinstance(dt, pd.StringDtype):
+    if dt.kind == "O" or isinstance(dt, pd.StringDtype):
         return _text_array(s.to_numpy(dtype=object))
     return None
 
