@@ -7,19 +7,46 @@ Public API::
     print(a.town["level"], explain(a, "town"))
 """
 
-from .assess import DEFAULT_EDITION, run_assessment, software_version
-from .assessment import Assessment
-from .edition import Edition, Indicator, list_editions, load_edition, validate_edition_file
 from .errors import CriteriaError, EditionError, EvidenceError, ScoringError
-from .evidence import load_evidence
+
+# a module and a function of the same name: imported now, or importing the module would hide the function
 from .explain import explain, explain_table, missing_data, provenance_lines
-from .provenance_text import level_provenance, level_tag, provenance_sentences, provenance_text, thresholds_note, names_note
-from .formatting import format_value, needs_text
-from .gap import Change, as_overrides
-from .scenario import ScenarioError, load_scenario
+from .provenance_text import level_provenance, level_tag, names_note, provenance_sentences, provenance_text, thresholds_note
 from .score import Scores, score
 from .sensitivity import sensitivity
-from .evidence import evidence_template, write_evidence_template
+
+#: every public name but the errors is imported on first use: the CLI's error table needs the error classes in
+#: every command, and the engine's modules (editions, scoring, rasters) only where a command assesses
+_LAZY = {
+    "DEFAULT_EDITION": ".assess",
+    "run_assessment": ".assess",
+    "software_version": ".assess",
+    "Assessment": ".assessment",
+    "Edition": ".edition",
+    "Indicator": ".edition",
+    "list_editions": ".edition",
+    "load_edition": ".edition",
+    "validate_edition_file": ".edition",
+    "load_evidence": ".evidence",
+    "format_value": ".formatting",
+    "needs_text": ".formatting",
+    "Change": ".gap",
+    "as_overrides": ".gap",
+    "ScenarioError": ".scenario",
+    "load_scenario": ".scenario",
+    "evidence_template": ".evidence",
+    "write_evidence_template": ".evidence",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = ["provenance_lines", "provenance_sentences", "provenance_text", "level_provenance", "level_tag", "thresholds_note", "names_note",
     "Assessment", "run_assessment", "DEFAULT_EDITION", "software_version",

@@ -16,9 +16,23 @@ from .ringspec import DEFAULT_KIND, ring_spec, union_rings
 from .rings import ring_buffers
 from .water import upstream_of_intakes, water_proximity
 from .wind import WindRose, load_wind_rose, wind_rose, wind_weights
-from .zonal import green_buffer_share, ring_zonal_stats, zonal_class_shares, zonal_class_table, zonal_mean
 
 __ecotown__ = True
+
+#: names imported on first use: rasterio takes a third of a second to load, and ``ecotown buffer`` never needs it
+_LAZY = {name: ".zonal" for name in ("green_buffer_share", "ring_zonal_stats", "zonal_class_shares",
+                                     "zonal_class_table", "zonal_mean")}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "METRIC_CRS",

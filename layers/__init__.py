@@ -4,9 +4,7 @@ The catalog (a YAML file) lists every layer with its role; ``roles.yaml`` says w
 Layers come out validated, with canonical field names, in EPSG:32647.
 """
 
-from .add import AddResult, RemoveResult, add_layer, remove_layer
 from .catalog import Catalog, LayerSpec, default_parameters, load_catalog, sample_catalog_path, sha256_file
-from .check import LayerReport, check_catalog
 from .coerce import to_float, to_floats
 from .errors import (
     CatalogError,
@@ -16,18 +14,46 @@ from .errors import (
     LayerValidationError,
     Problem,
 )
-from .raster import RasterInfo, inspect_raster, read_raster_spec
 from .formats import Source, open_vector
 from .observations import note_time, observation_kinds
-from .mapping import FieldMapping, load_mapping, parse_map_options, save_mapping
 from .join import JoinReport, JoinResult, apply_joins, join_table
 from .joinspec import JoinSpec
 from .read import LayerRead, inspect_frame, inspect_layer, read_layer
 from .roles import FieldSpec, Role, load_roles
-from .show import LayerFacts, describe_layer
 from .store import STORE_NAME
 
 __ecotown__ = True
+
+#: names imported on first use (adding layers, rasters, checks): a command that only reads layers then does
+#: not load rasterio and the writers of the store
+_LAZY = {
+    "AddResult": ".add",
+    "RemoveResult": ".add",
+    "add_layer": ".add",
+    "remove_layer": ".add",
+    "LayerReport": ".check",
+    "check_catalog": ".check",
+    "RasterInfo": ".raster",
+    "inspect_raster": ".raster",
+    "read_raster_spec": ".raster",
+    "LayerFacts": ".show",
+    "describe_layer": ".show",
+    "FieldMapping": ".mapping",
+    "load_mapping": ".mapping",
+    "parse_map_options": ".mapping",
+    "save_mapping": ".mapping",
+}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Catalog",

@@ -14,6 +14,8 @@ Public API::
     publish(run_assessment(year=2026), "out/nong-pho-2026")
 """
 
+import sys
+import types
 from importlib import import_module
 
 from .errors import MapsError, TemplateError
@@ -34,3 +36,19 @@ def __getattr__(name: str):
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class _Maps(types.ModuleType):
+    """``maps.publish`` is the function, as it was when it was imported eagerly, even after the sub-package
+    ``maps.publish`` is imported (the import system then sets the package's name on its parent)."""
+
+    @property
+    def publish(self):
+        return import_module(".publish", __name__).publish
+
+    @publish.setter
+    def publish(self, _package) -> None:  # the sub-package being bound by the import system: keep the function
+        pass
+
+
+sys.modules[__name__].__class__ = _Maps

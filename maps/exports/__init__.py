@@ -6,9 +6,21 @@ Earth, and the QGIS styles (inside every GeoPackage) and project (``results.qgs`
 
 from .buffer import BufferAnalysis, buffer_analysis, buffer_rings, write_buffer_tables
 from .files import staged_output, write_csv
-from .kml import export_kml
-from .qgis_project import write_project
-from .tables import write_manifest, write_tables
 
 __all__ = ["write_tables", "write_manifest", "write_csv", "staged_output", "write_project", "export_kml",
            "buffer_analysis", "buffer_rings", "BufferAnalysis", "write_buffer_tables"]
+
+#: names imported on first use: KML, QGIS and the results tables need criteria/ and its libraries, which
+#: ``ecotown buffer`` (tables of the exposure only) does not
+_LAZY = {"export_kml": ".kml", "write_project": ".qgis_project", "write_manifest": ".tables",
+         "write_tables": ".tables"}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        from importlib import import_module
+
+        value = getattr(import_module(_LAZY[name], __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
