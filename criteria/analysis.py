@@ -65,14 +65,16 @@ class Green:
     landcover: dict[str, Any]
 
 
-def measure_exposure(inputs: Inputs, rings: geo.RingDistances, *, where: str = "") -> Exposure:
+def measure_exposure(inputs: Inputs, rings: geo.RingDistances, *, where: str = "",
+                     parallel: dict | None = None) -> Exposure:
     """Cut the layers down to the town and measure distances from its facilities to its communities.
 
     The town's facilities stand inside the boundary; its communities are inside the boundary, or outside within
     the farthest measured distance (:attr:`geo.RingDistances.reach_m`: the largest ring, or a farther distance
     the edition reads) of a town facility, at nominal distances (so a sensitivity run covers the same villages).
     The summaries hold every measured distance (the shown rings and the edition's), columns named by the nominal
-    distances; the exposure table bands pairs by the shown rings.
+    distances; the exposure table bands pairs by the shown rings. ``parallel`` (``workers``, ``scheduler``: a dask
+    client) goes to :func:`geo.exposure_matrix`.
     """
     facilities, outside = town_facilities(inputs.facilities, inputs.boundary)
     if not len(facilities):
@@ -82,7 +84,7 @@ def measure_exposure(inputs: Inputs, rings: geo.RingDistances, *, where: str = "
     measured, shown, nominal = rings.measure_arg(), rings.shown_arg(), rings.measure_arg(nominal=True)
 
     def pairs(distances: list[int] | dict[str, list[int]]) -> pd.DataFrame:
-        return geo.exposure_matrix(facilities, inputs.communities, distances)
+        return geo.exposure_matrix(facilities, inputs.communities, distances, **(parallel or {}))
 
     matrix = pairs(measured)
     reach = matrix if measured == nominal else pairs(nominal)

@@ -103,7 +103,7 @@ def attach_levels(levels: pd.DataFrame, fac: gpd.GeoDataFrame, com: gpd.GeoDataF
 def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
                    edition: str | Path | None = None, overrides: dict[str, float] | None = None,
                    evidence_path: str | Path | None = None, progress: Progress | None = None,
-                   ring_scale: float = 1.0) -> Assessment:
+                   ring_scale: float = 1.0, parallel: dict | None = None) -> Assessment:
     """Assess the town of ``catalog`` for ``year`` against a criteria edition.
 
     Parameters
@@ -123,6 +123,9 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
     ring_scale
         Measure every distance (rings, the edition's distances, the green distance) at nominal x this factor,
         names unchanged, so that the same indicators are scored; used by the sensitivity analysis.
+    parallel
+        ``{"workers": N, "scheduler": client}``: measure the pairs on a dask cluster (:func:`geo.exposure_matrix`);
+        the results are identical.
 
     Raises
     ------
@@ -136,7 +139,7 @@ def run_assessment(catalog: Catalog | str | Path | None = None, *, year: int,
     say("Reading layers")
     inputs = read_inputs(cat, year)
     say("Measuring distances from facilities to communities")
-    x = measure_exposure(inputs, rings, where=f"{cat.path}: ")
+    x = measure_exposure(inputs, rings, where=f"{cat.path}: ", parallel=parallel)
     say("Computing green land around facilities")
     green = green_shares(cat, x.facilities, inputs.boundary, inputs.context, rings,
                          ed.ring_distances(green=True), facts=inputs.facts)

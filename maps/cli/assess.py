@@ -16,8 +16,9 @@ from criteria.evidence import parse_value
 
 from ..publish import publish, store_in_history
 from ..style import level_label
+from .cluster import dask_client
 from .errors import friendly_errors
-from .options import CatalogOpt, EditionOpt, MaybeYearOpt, QuietOpt, this_year
+from .options import CatalogOpt, EditionOpt, MaybeYearOpt, QuietOpt, SchedulerOpt, WorkersOpt, this_year
 from .progress import progress_printer
 
 console = Console(highlight=False)
@@ -76,6 +77,8 @@ def assess(
     history: Annotated[Optional[Path], typer.Option(
         "--history", help="Results history file (default: ecotown-history.sqlite in the parent folder of --out; "
                           "what-if runs are not stored).", dir_okay=False)] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
     """Assess the town: buffers, exposure, criteria levels; write level and buffer maps, report and tables."""
@@ -84,12 +87,14 @@ def assess(
     if scenario is not None:
         _name, overrides = load_scenario(scenario, load_edition(edition or DEFAULT_EDITION))
     overrides.update(parse_overrides(set_ or []))
-    with progress_printer(quiet) as say:
-        a = run_assessment(catalog, year=y, edition=edition, overrides=overrides or None, progress=say)
+    with progress_printer(quiet) as say, dask_client(workers, scheduler, say) as client:
+        parallel = {"workers": workers, "scheduler": client} if client is not None else None
+        a = run_assessment(catalog, year=y, edition=edition, overrides=overrides or None, progress=say,
+                           parallel=parallel)
         if sensitivity_:
             say("Testing sensitivity (thresholds and rings ±20%)")
             a.sensitivity = sensitivity(a, overrides=overrides or None, rerun=lambda f: run_assessment(
-                catalog, year=y, edition=edition, overrides=overrides or None, ring_scale=f))
+                catalog, year=y, edition=edition, overrides=overrides or None, ring_scale=f, parallel=parallel))
         paths = publish(a, out, offline=not online, progress=say)
         history_note = store_in_history(a, out, history, what_if=bool(overrides), progress=say)
     if quiet:

@@ -16,8 +16,9 @@ import typer
 from layers import CatalogError, load_catalog
 
 from ..exports import buffer_analysis, buffer_rings, write_buffer_tables
+from .cluster import dask_client
 from .errors import friendly_errors
-from .options import CatalogOpt, MaybeYearOpt, QuietOpt, this_year
+from .options import CatalogOpt, MaybeYearOpt, QuietOpt, SchedulerOpt, WorkersOpt, this_year
 from .progress import progress_printer
 
 __all__ = ["buffer", "parse_rings", "parse_kind_rings"]
@@ -66,10 +67,8 @@ def buffer(
     wind: Annotated[Optional[Path], typer.Option(
         "--wind", help="Wind rose (CSV direction,frequency or YAML): adds downwind-weighted columns.",
         exists=True, dir_okay=False)] = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Threads for the dask "
-                                                   "backend (results are identical).")] = None,
-    scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Address of a dask scheduler, e.g. "
-                                                     "tcp://10.0.0.5:8786.")] = None,
+    workers: WorkersOpt = None,
+    scheduler: SchedulerOpt = None,
     ring_polygons: Annotated[Optional[bool], typer.Option(
         "--ring-polygons/--no-ring-polygons", help="Put the ring polygons into buffer.gpkg. Default: when there "
         "are at most 20,000 (facilities x rings), a province; the HTML maps draw rings themselves.",
@@ -87,10 +86,11 @@ def buffer(
     year = year or this_year()  # the year whose rows the joined tables count (complaints, certificates)
     ring_arg = buffer_rings(cat, parse_rings(rings) if rings else None, parse_kind_rings(kind_rings or []))
     with progress_printer(quiet) as say:
-        res = buffer_analysis(cat, year=year, rings=ring_arg, around=around, communities=communities,
-                              receptors=receptors, population_raster=population_raster, wind=wind, workers=workers,
-                              scheduler=scheduler, ring_polygons=ring_polygons, pairs_layer=pairs_layer,
-                              progress=say)
+        with dask_client(workers, scheduler, say) as client:
+            res = buffer_analysis(cat, year=year, rings=ring_arg, around=around, communities=communities,
+                                  receptors=receptors, population_raster=population_raster, wind=wind,
+                                  workers=workers if client is not None else None, scheduler=client,
+                                  ring_polygons=ring_polygons, pairs_layer=pairs_layer, progress=say)
         for note in res.notes:
             say(note)
         say("Writing tables")

@@ -45,6 +45,16 @@ EditionOpt = Annotated[
     typer.Option("--edition", "-e", help="Criteria edition id or YAML file. Default: eit-2022-modelled."),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print nothing but errors.")]
+WorkersOpt = Annotated[
+    Optional[int],
+    typer.Option("--workers", "-w", min=1, help="Measure on a local dask cluster of N worker processes (results "
+                 "are identical; pays off only with more cores than a laptop's: see README, Speed)."),
+]
+SchedulerOpt = Annotated[
+    Optional[str],
+    typer.Option("--scheduler", help="Measure on a running dask cluster, e.g. tcp://10.0.0.5:8786 (results are "
+                 "identical)."),
+]
 
 
 def this_year() -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -104,7 +105,7 @@ def buffer_rings(cat: Catalog, rings: list[int] | None = None, kind_rings: dict[
 def buffer_analysis(cat: Catalog, *, year: int, rings: list[int] | dict[str, list[int]],
                     around: str = "factories,mines", communities: str = "communities",
                     receptors: str = "receptors", population_raster: str | Path | None = None,
-                    wind: str | Path | None = None, workers: int | None = None, scheduler: str | None = None,
+                    wind: str | Path | None = None, workers: int | None = None, scheduler: Any = None,
                     ring_polygons: bool | None = None, pairs_layer: bool | None = None,
                     progress: Callable[[str], None] | None = None) -> BufferAnalysis:
     """Exposure of communities to facilities in ``rings`` (a list, or ``{"default": [...], kind: [...]}``).
