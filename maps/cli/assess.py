@@ -17,7 +17,8 @@ from criteria.evidence import parse_value
 from ..publish import publish, store_in_history
 from ..style import level_label
 from .errors import friendly_errors
-from .options import CatalogOpt, EditionOpt, MaybeYearOpt, QuietOpt, this_year
+from .options import (DEFAULT_FORMAT_TEXT, CatalogOpt, EditionOpt, FormatOpt, MaybeYearOpt, QuietOpt, formats_of,
+                      this_year)
 from .progress import progress_printer
 
 console = Console(highlight=False)
@@ -76,6 +77,7 @@ def assess(
     history: Annotated[Optional[Path], typer.Option(
         "--history", help="Results history file (default: ecotown-history.sqlite in the parent folder of --out; "
                           "what-if runs are not stored).", dir_okay=False)] = None,
+    format_: FormatOpt = DEFAULT_FORMAT_TEXT,
     quiet: QuietOpt = False,
 ) -> None:
     """Assess the town: buffers, exposure, criteria levels; write level and buffer maps, report and tables."""
@@ -90,7 +92,7 @@ def assess(
             say("Testing sensitivity (thresholds and rings ±20%)")
             a.sensitivity = sensitivity(a, overrides=overrides or None, rerun=lambda f: run_assessment(
                 catalog, year=y, edition=edition, overrides=overrides or None, ring_scale=f))
-        paths = publish(a, out, offline=not online, progress=say)
+        paths = publish(a, out, offline=not online, formats=formats_of(format_), progress=say)
         history_note = store_in_history(a, out, history, what_if=bool(overrides), progress=say)
     if quiet:
         return

@@ -2,8 +2,9 @@
 
 Writes into ``--out``: ``exposure.csv`` (one row per facility x community pair within the rings),
 ``facilities.csv`` (one row per facility), ``communities.csv`` (one row per community) and ``buffer.gpkg``
-(layers facilities, communities, rings, exposure). Everything is written into a temporary folder inside
-``--out`` and moved into place when complete, so a failed run leaves earlier files untouched.
+(layers facilities, communities, rings, exposure); ``--format`` picks among them (gpkg, csv) and Parquet
+(``exposure.parquet``, GeoParquet ``facilities.parquet`` and ``communities.parquet``). Everything is written into a
+temporary folder inside ``--out`` and moved into place when complete, so a failed run leaves earlier files untouched.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from layers import CatalogError, load_catalog
 
 from ..exports import buffer_analysis, buffer_rings, write_buffer_tables
 from .errors import friendly_errors
-from .options import CatalogOpt, MaybeYearOpt, QuietOpt, this_year
+from .options import DEFAULT_FORMAT_TEXT, CatalogOpt, FormatOpt, MaybeYearOpt, QuietOpt, formats_of, this_year
 from .progress import progress_printer
 
 __all__ = ["buffer", "parse_rings", "parse_kind_rings"]
@@ -71,6 +72,7 @@ def buffer(
     scheduler: Annotated[Optional[str], typer.Option("--scheduler", help="Address of a dask scheduler, e.g. "
                                                      "tcp://10.0.0.5:8786.")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.", file_okay=False)] = Path("buffer-out"),
+    format_: FormatOpt = DEFAULT_FORMAT_TEXT,
     year: MaybeYearOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -83,7 +85,7 @@ def buffer(
                               receptors=receptors, population_raster=population_raster, wind=wind, workers=workers,
                               scheduler=scheduler, progress=say)
         say("Writing tables")
-        written = write_buffer_tables(out, res.tables, res.layers)
+        written = write_buffer_tables(out, res.tables, res.layers, formats_of(format_))
         say(f"Wrote {len(written)} files to {out}")
     if not quiet:
         typer.echo(f"{res.summary()}; written to {out}")
