@@ -116,7 +116,11 @@ def _column_plan(name: str, s: pd.Series):
             return pa.array([None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
                              for v in vals[a:b]], type=pa.string())
         return pa.string(), as_text
-    raise TypeError(f"column '{name}': type {dt} cannot be written to Parquet")
+    try:  # any other pandas type Arrow knows (dates with a time zone, intervals ...)
+        t = pa.Array.from_pandas(s.iloc[:0]).type
+    except (pa.ArrowException, TypeError, ValueError):
+        raise TypeError(f"{name}: a column of type {dt} cannot be written to Parquet") from None
+    return t, lambda a, b: pa.Array.from_pandas(s.iloc[a:b], type=t)
 
 
 def _binary(values: np.ndarray) -> pa.Array:
@@ -137,7 +141,7 @@ def _binary(values: np.ndarray) -> pa.Array:
 
 
 def _geometry_plan(name: str, s: pd.Series):
-    """(arrow type, rows function, GeoParquet column metadata) for a geometry column."""
+    """(arrow type, rows function, GeoParquet column metadata, WKB bytes in all) for a geometry column."""
     geoms = np.asarray(s.array, dtype=object)
     present = geoms[~shapely.is_missing(geoms)]
     present = present[~shapely.is_empty(present)]
