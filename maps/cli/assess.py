@@ -18,7 +18,8 @@ from ..publish import publish, store_in_history
 from ..style import level_label
 from .cluster import dask_client
 from .errors import friendly_errors
-from .options import CatalogOpt, EditionOpt, MaybeYearOpt, QuietOpt, SchedulerOpt, WorkersOpt, this_year
+from .options import (DEFAULT_FORMAT_TEXT, CatalogOpt, EditionOpt, FormatOpt, MaybeYearOpt, QuietOpt, SchedulerOpt,
+                      WorkersOpt, formats_of, this_year)
 from .progress import progress_printer
 
 console = Console(highlight=False)
@@ -77,6 +78,7 @@ def assess(
     history: Annotated[Optional[Path], typer.Option(
         "--history", help="Results history file (default: ecotown-history.sqlite in the parent folder of --out; "
                           "what-if runs are not stored).", dir_okay=False)] = None,
+    format_: FormatOpt = DEFAULT_FORMAT_TEXT,
     workers: WorkersOpt = None,
     scheduler: SchedulerOpt = None,
     quiet: QuietOpt = False,
@@ -95,7 +97,7 @@ def assess(
             say("Testing sensitivity (thresholds and rings ±20%)")
             a.sensitivity = sensitivity(a, overrides=overrides or None, rerun=lambda f: run_assessment(
                 catalog, year=y, edition=edition, overrides=overrides or None, ring_scale=f, parallel=parallel))
-        paths = publish(a, out, offline=not online, progress=say)
+        paths = publish(a, out, offline=not online, formats=formats_of(format_), progress=say)
         history_note = store_in_history(a, out, history, what_if=bool(overrides), progress=say)
     if quiet:
         return

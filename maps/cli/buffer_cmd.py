@@ -2,8 +2,10 @@
 
 Writes into ``--out``: ``exposure.csv`` (one row per facility x community pair within the rings),
 ``facilities.csv`` (one row per facility), ``communities.csv`` (one row per community) and ``buffer.gpkg``
-(layers facilities, communities, and, when small enough or asked for, rings and exposure). Everything is written into a temporary folder inside
-``--out`` and moved into place when complete, so a failed run leaves earlier files untouched.
+(layers facilities, communities, and, when small enough or asked for, rings and exposure); ``--format`` picks
+among them (gpkg, csv) and Parquet (``exposure.parquet``, GeoParquet ``facilities.parquet`` and
+``communities.parquet``). Everything is written into a temporary folder inside ``--out`` and moved into place when
+complete, so a failed run leaves earlier files untouched.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from layers import CatalogError, load_catalog
 from ..exports import buffer_analysis, buffer_rings, write_buffer_tables
 from .cluster import dask_client
 from .errors import friendly_errors
-from .options import CatalogOpt, MaybeYearOpt, QuietOpt, SchedulerOpt, WorkersOpt, this_year
+from .options import (DEFAULT_FORMAT_TEXT, CatalogOpt, FormatOpt, MaybeYearOpt, QuietOpt, SchedulerOpt, WorkersOpt,
+                      formats_of, this_year)
 from .progress import progress_printer
 
 __all__ = ["buffer", "parse_rings", "parse_kind_rings"]
@@ -78,6 +81,7 @@ def buffer(
         "Default: when there are at most 1,000,000 pairs (it is always in exposure.csv).",
         show_default=False)] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.", file_okay=False)] = Path("buffer-out"),
+    format_: FormatOpt = DEFAULT_FORMAT_TEXT,
     year: MaybeYearOpt = None,
     quiet: QuietOpt = False,
 ) -> None:
@@ -94,7 +98,7 @@ def buffer(
         for note in res.notes:
             say(note)
         say("Writing tables")
-        written = write_buffer_tables(out, res.tables, res.layers)
+        written = write_buffer_tables(out, res.tables, res.layers, formats_of(format_))
         say(f"Wrote {len(written)} files to {out}")
     if not quiet:
         typer.echo(f"{res.summary()}; written to {out}")

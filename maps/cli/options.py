@@ -8,6 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..exports import DEFAULT_FORMATS, parse_formats
+
 #: the catalog a command reads when ``--catalog`` is not given and it exists in the current folder
 PROJECT_CATALOG = "catalog.yaml"
 
@@ -55,6 +57,33 @@ SchedulerOpt = Annotated[
     typer.Option("--scheduler", help="Measure on a running dask cluster, e.g. tcp://10.0.0.5:8786 (results are "
                  "identical)."),
 ]
+
+
+def _formats(value: str) -> str:
+    """``--format``: checked here, so a bad value stops the command before any work, naming the value."""
+    try:
+        return ",".join(parse_formats(value))
+    except ValueError as e:
+        raise typer.BadParameter(str(e)) from None
+
+
+#: ``--format`` of the commands that write tables (``buffer``, ``assess``); :func:`formats_of` gives the tuple
+FormatOpt = Annotated[
+    str,
+    typer.Option("--format", callback=_formats,
+                 help="Table formats, comma-separated, of gpkg (GeoPackage), csv, parquet (Parquet tables and "
+                      "GeoParquet layers for DuckDB, QGIS, pandas). Default: gpkg,csv. For tables of millions of "
+                      "rows use parquet (e.g. --format gpkg,parquet)."),
+]
+
+
+def formats_of(value: str) -> tuple[str, ...]:
+    """The formats ``--format`` names, as ``write_buffer_tables`` and ``publish`` take them."""
+    return parse_formats(value)
+
+
+#: the default of ``--format``
+DEFAULT_FORMAT_TEXT = ",".join(DEFAULT_FORMATS)
 
 
 def this_year() -> int:

@@ -2,7 +2,8 @@
 
 :func:`buffer_analysis` reads the layers and measures; :func:`write_buffer_tables` writes ``exposure.csv`` (one row
 per facility x community pair within the rings), ``facilities.csv``, ``communities.csv`` and ``buffer.gpkg``
-(layers facilities, communities, rings, exposure) into a folder, all or nothing.
+(layers facilities, communities, rings, exposure) into a folder, all or nothing; with ``formats`` including
+parquet also ``exposure.parquet``, ``facilities.parquet`` and ``communities.parquet`` (GeoParquet; ``columnar.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import pandas as pd
 import geo
 from layers import Catalog, CatalogError, read_layer
 
+from .columnar import DEFAULT_FORMATS, write_parquet_tables
 from .files import pinned_gpkg_date, plain_types, staged_output, write_csv, write_gpkg
 
 __all__ = ["BufferAnalysis", "buffer_analysis", "buffer_rings", "write_buffer_tables", "RING_POLYGON_LIMIT",
@@ -156,15 +158,18 @@ def buffer_analysis(cat: Catalog, *, year: int, rings: list[int] | dict[str, lis
                           population_method=str(fx.attrs["population_method"]), notes=notes)
 
 
-def write_buffer_tables(out: Path, tables: dict[str, pd.DataFrame],
-                        layers: dict[str, pd.DataFrame]) -> list[Path]:
-    """``ecotown buffer``'s CSV tables and ``buffer.gpkg`` into ``out``, all or nothing; the paths, sorted."""
+def write_buffer_tables(out: Path, tables: dict[str, pd.DataFrame], layers: dict[str, pd.DataFrame],
+                        formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Path]:
+    """``ecotown buffer``'s tables into ``out``, all or nothing, in ``formats`` (of gpkg, csv, parquet: the CSV
+    tables, ``buffer.gpkg``, the Parquet/GeoParquet tables); the paths, sorted."""
     out = Path(out)
     with staged_output(out) as tmp:
-        for name, df in tables.items():
+        for name, df in tables.items() if "csv" in formats else ():
             write_csv(plain_types(df, keep_categories=True), tmp / name)
         with pinned_gpkg_date():
-            for name, df in layers.items():
+            for name, df in layers.items() if "gpkg" in formats else ():
                 write_gpkg(plain_types(df), tmp / "buffer.gpkg", name)
+        if "parquet" in formats:
+            write_parquet_tables(tmp, tables, layers)
         names = sorted(p.name for p in tmp.iterdir())
     return [out / n for n in names]

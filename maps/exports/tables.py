@@ -1,4 +1,4 @@
-"""Writing an assessment's tables (GeoPackage, CSV) and manifest, all-or-nothing."""
+"""Writing an assessment's tables (GeoPackage, CSV, Parquet) and manifest, all-or-nothing."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import pandas as pd
 from criteria import Assessment
 
 from ..flows import flow_lines
+from .columnar import DEFAULT_FORMATS, write_parquet_tables
 from .files import pinned_gpkg_date, tabular, write_csv, write_gpkg
 from .qgis_styles import add_layer_styles
 
@@ -37,8 +38,9 @@ def _gaps_table(a: Assessment) -> pd.DataFrame:
     return tabular(pd.concat([lift, collect.reindex(columns=lift.columns)], ignore_index=True))
 
 
-def write_tables(a: Assessment, out: Path) -> list[Path]:
-    """Write ``results.gpkg`` and the CSV tables of ``a`` into the folder ``out``; return the paths."""
+def write_tables(a: Assessment, out: Path, formats: tuple[str, ...] = DEFAULT_FORMATS) -> list[Path]:
+    """Write the tables of ``a`` into the folder ``out`` in ``formats`` (of csv: the CSV tables, parquet: the same
+    as Parquet, facilities and communities as GeoParquet, gpkg: ``results.gpkg``); return the paths."""
     written: list[Path] = []
     town = pd.DataFrame([a.town]).reset_index(drop=True)
     tables = {
@@ -63,10 +65,15 @@ def write_tables(a: Assessment, out: Path) -> list[Path]:
         both = pd.concat(left, ignore_index=True)
         tables["left-out.csv"] = tabular(both[["id", "kind", "name", "reason"]].sort_values(
             ["kind", "id"], kind="stable").reset_index(drop=True))
-    for name, df in tables.items():
+    for name, df in tables.items() if "csv" in formats else ():
         p = out / name
         write_csv(df, p)
         written.append(p)
+    if "parquet" in formats:
+        written += write_parquet_tables(out, tables, {n: getattr(a, n).reset_index(drop=True)
+                                                      for n in ("facilities", "communities")})
+    if "gpkg" not in formats:
+        return written
 
     gpkg = out / "results.gpkg"
     layers: dict[str, gpd.GeoDataFrame] = {

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from criteria import Assessment
 
-from ..exports import staged_output, write_manifest, write_project, write_tables
+from ..exports import DEFAULT_FORMATS, staged_output, write_manifest, write_project, write_tables
 from ..history import HistoryStore, default_history_path, record_of
 from ..report import write_report
 from ..web import buffer_map, level_map, write_map
@@ -17,12 +17,17 @@ __all__ = ["publish", "OUTPUT_FILES", "record_history", "store_in_history"]
 
 OUTPUT_FILES = ("level-map.html", "buffer-map.html", "report.html", "results.gpkg", "results.qgs", "town.csv",
                 "facilities.csv", "communities.csv", "exposure.csv", "indicators.csv", "levels.csv",
-                "dimensions.csv", "gaps.csv", "left-out.csv", "sensitivity.csv", "manifest.json")
+                "dimensions.csv", "gaps.csv", "left-out.csv", "sensitivity.csv", "manifest.json",
+                # --format parquet: the same tables as Parquet (facilities, communities as GeoParquet)
+                "town.parquet", "facilities.parquet", "communities.parquet", "exposure.parquet",
+                "indicators.parquet", "levels.parquet", "dimensions.parquet", "gaps.parquet", "left-out.parquet",
+                "sensitivity.parquet")
 
 
-def publish(a: Assessment, out: str | Path, *, offline: bool = True,
+def publish(a: Assessment, out: str | Path, *, offline: bool = True, formats: tuple[str, ...] = DEFAULT_FORMATS,
             progress: Callable[[str], None] | None = None) -> list[Path]:
     """Write every output of ``a`` into ``out``; files already there are replaced only when all are ready.
+    ``formats`` (of gpkg, csv, parquet) are the tables' (``results.qgs`` comes with ``results.gpkg``).
 
     Returns the paths written, in a fixed order.
     """
@@ -30,9 +35,10 @@ def publish(a: Assessment, out: str | Path, *, offline: bool = True,
     out = Path(out)
     with staged_output(out) as tmp:
         say("Writing tables")
-        names = [p.name for p in write_tables(a, tmp)]
-        say("Writing the QGIS project")
-        names.append(write_project(a, tmp).name)
+        names = [p.name for p in write_tables(a, tmp, formats)]
+        if "gpkg" in formats:  # the QGIS project opens results.gpkg
+            say("Writing the QGIS project")
+            names.append(write_project(a, tmp).name)
         say("Drawing the level map")
         write_map(level_map(a), tmp / "level-map.html", offline=offline)
         say("Drawing the buffer map")
