@@ -155,11 +155,19 @@ def green_buffer_share(raster_path: str | Path, facilities: gpd.GeoDataFrame, ri
                        quad_segs: int = 16) -> pd.Series:
     """Share (0-1) of the valid land within ``ring_m`` of each facility in a green class; by facility id.
 
-    The disc within ``ring_m`` of each facility (``quad_segs`` segments per quarter circle around a point) is
-    read with fractional cell coverage (:func:`zonal_class_shares`); NaN where the disc covers no valid cell.
+    The disc within ``ring_m`` of each facility (``quad_segs`` segments per quarter circle around a point; the
+    buffer of a mine's polygon) is read with fractional cell coverage; NaN where the disc covers no valid cell.
+    All discs are read in one compiled pass over the raster (:func:`geo.coverage.class_shares_exact`), with
+    exactextract's values (:func:`zonal_class_shares`, still used for a rotated raster).
     """
+    from .coverage import class_shares_exact, north_up
+
     assert_metric(facilities, "facilities")
     ids = check_ids(facilities, facility_id, "facilities")
     discs = gpd.GeoDataFrame(geometry=facilities.geometry.buffer(ring_m, quad_segs).to_numpy(),
                              crs=facilities.crs, index=pd.Index(ids, name=facility_id))
-    return zonal_class_shares(raster_path, discs, green_classes)
+    z = zones_in_raster_crs(raster_path, discs)
+    if not north_up(raster_path):
+        return zonal_class_shares(raster_path, discs, green_classes)
+    shares = class_shares_exact(raster_path, z.geometry.to_numpy(), green_classes)
+    return pd.Series(np.round(shares, 9), index=discs.index, dtype=float)
