@@ -148,6 +148,13 @@ def _layer_health(a: Assessment) -> pd.DataFrame:
                                        "source_crs", "conversion"])
 
 
+def _no_rows(rec: Record) -> Record:
+    """``rec`` with its tables emptied (their columns kept)."""
+    return Record(run=rec.run, **{n: rec.table(n).iloc[0:0] for n in ("levels", "indicators", "dimensions",
+                                                                       "facilities", "communities", "exposure",
+                                                                       "exposure_summary")})
+
+
 def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | None = None,
                  history_path: str | Path | None = None, atlas: bool = False, figures: bool = True) -> ReportModel:
     """Everything the reports of ``a.year`` show, in ``lang`` ('th' or 'en'). ``history``: stored records of any
@@ -160,7 +167,7 @@ def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | Non
     the facility tables of both reports and the communities table of the summary show)."""
     t = load_strings(lang)
     t["_lang"] = lang
-    cur = record_of(a, run_id="this-report")
+    cur = record_of(a, run_id="this-report", digest=False)  # read here, never stored
     others = [r for r in (history or []) if r.year != a.year]
     prev = _previous(others, a.year, a.edition.id)
     cmp = compare(prev, cur) if prev is not None else None
@@ -247,8 +254,10 @@ def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | Non
                                "name_th": x.name_th, "name_en": x.name_en, "unit": x.unit, "value": x.value})
     trends = pd.DataFrame(trend_rows, columns=["year", "edition_id", "indicator_id", "name_th", "name_en", "unit",
                                                "value"])
-    empty_cmp = compare(cur, cur)
-    ctabs = cmp.tables() if cmp is not None else {k: v.iloc[0:0] for k, v in empty_cmp.tables().items()}
+    # without an earlier year: the comparison tables with their columns and no rows (compared on empty tables,
+    # not on the whole record, which at region scale takes seconds)
+    ctabs = cmp.tables() if cmp is not None else \
+        {k: v.iloc[0:0] for k, v in compare(_no_rows(cur), _no_rows(cur)).tables().items()}
     tables = {"summary": summary, "dimensions": a.dimensions.copy(), "town_indicators": town_indicators,
               "facilities": facilities, "communities": communities, "exposure_summary": cur.exposure_summary,
               "level_history": level_history, "indicator_trends": trends, **ctabs, "data_health": _layer_health(a)}
