@@ -163,6 +163,9 @@ def _typed_column(col: pd.Series, sql_type: str) -> list:
         return [None if m else v for v, m in zip(vals, nan.tolist())] if nan.any() else vals
     if sql_type == "TEXT" and isinstance(dt, pd.StringDtype):
         return col.to_numpy(dtype=object, na_value=None).tolist()
+    if isinstance(dt, pd.CategoricalDtype):  # the ids of the pairs: each category typed once
+        cats = np.array(_typed_column(pd.Series(dt.categories), sql_type) + [None], dtype=object)
+        return cats[col.cat.codes.to_numpy()].tolist()  # code -1 (missing) takes the None at the end
     return [_typed(v, sql_type) for v in col]
 
 
@@ -217,7 +220,7 @@ def record_of(a: Assessment, run_id: str | None = None, *, digest: bool = True) 
     summary = []
     for d in a.rings_m:
         sub = ex[ex["distance_m"] <= d]
-        vill = sorted(set(sub["community_id"].astype(str)))
+        vill = sorted(set(map(str, sub["community_id"].unique())))
         summary.append({"ring_m": d, "pairs": len(sub), "facilities": sub["facility_id"].nunique(),
                         "villages": len(vill), "population": float(pop.reindex(vill).fillna(0).sum())})
     t = a.town
