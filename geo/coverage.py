@@ -14,7 +14,9 @@ unless it is small, so memory stays bounded whatever the raster's size.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numba as nb
@@ -25,10 +27,12 @@ from rasterio.windows import Window
 
 from .errors import GeoError
 
-__all__ = ["class_shares_exact", "north_up"]
+__all__ = ["class_shares_exact", "disc_class_shares", "north_up"]
 
 #: cells of raster read at once (a batch of polygons shares one window); 64 M cells = 64 MB of uint8
 WINDOW_CELLS = 64_000_000
+#: threads running the compiled pass, each over its share of the polygons
+THREADS = min(2, os.cpu_count() or 1)
 #: coverage below this (of a cell) is rounding noise of the row sums, not area
 _NOISE = 1e-12
 
@@ -152,10 +156,37 @@ def class_shares_exact(raster_path: str | Path, geoms, classes: Iterable[int | f
     :func:`geo.zonal_class_shares` to about 1e-12.
     """
     geoms = np.asarray(geoms, dtype=object)
+    valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    parts, part_of = shapely.get_parts(geoms[valid], return_index=True)
+    feat_of_part = np.flatnonzero(valid)[part_of]
+    parts = shapely.orient_polygons(parts)  # shells one way, holes the other: signed areas add up
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    coords, ring_of_coord = shapely.get_coordinates(rings, return_index=True)
+    ring_feat = feat_of_part[ring_part]  # rings in feature order (get_parts and get_rings keep order)
+    return _ring_shares(raster_path, coords, ring_of_coord, ring_feat, len(geoms), classes)
+
+
+def disc_class_shares(raster_path: str | Path, xy: np.ndarray, radius: float, quad_segs: int,
+                      classes: Iterable[int | float]) -> np.ndarray:
+    """:func:`class_shares_exact` of the discs ``shapely.buffer(Point(x, y), radius, quad_segs)`` around the
+    points ``xy`` (n x 2, in the raster's CRS), without making them: every such disc has the vertices of the
+    disc around (0, 0) plus (x, y), the same numbers GEOS computes (x + r cos a, y + r sin a)."""
+    xy = np.asarray(xy, dtype=float).reshape(-1, 2)
+    disc = shapely.orient_polygons(shapely.buffer(shapely.Point(0.0, 0.0), radius, quad_segs=quad_segs))
+    template = shapely.get_coordinates(disc.exterior)
+    n, m = len(xy), len(template)
+    coords = (template[None, :, :] + xy[:, None, :]).reshape(-1, 2)
+    ring_of_coord = np.repeat(np.arange(n), m)
+    return _ring_shares(raster_path, coords, ring_of_coord, np.arange(n), n, classes)
+
+
+def _ring_shares(raster_path: str | Path, coords: np.ndarray, ring_of_coord: np.ndarray, ring_feat: np.ndarray,
+                 n: int, classes: Iterable[int | float]) -> np.ndarray:
+    """The shares of ``n`` features given as closed rings: ``coords`` (ring after ring), the ring of each
+    coordinate and the feature of each ring (ascending), in the raster's CRS."""
     wanted = np.array(sorted({float(c) for c in classes}), dtype=float)
-    n = len(geoms)
     out = np.full(n, np.nan)
-    if n == 0:
+    if n == 0 or len(coords) == 0:
         return out
     try:
         ds = rasterio.open(raster_path)
@@ -169,17 +200,10 @@ def class_shares_exact(raster_path: str | Path, geoms, classes: Iterable[int | f
         nodata = ds.nodata
         dtype = np.dtype(ds.dtypes[0])
         gx0, gy0, dx, dy = t.c, t.f, t.a, -t.e
-
-        valid = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
-        parts, part_of = shapely.get_parts(geoms[valid], return_index=True)
-        feat_of_part = np.flatnonzero(valid)[part_of]
-        parts = shapely.orient_polygons(parts)  # shells one way, holes the other: signed areas add up
-        rings, ring_part = shapely.get_rings(parts, return_index=True)
-        coords, ring_of_coord = shapely.get_coordinates(rings, return_index=True)
-        ring_feat = feat_of_part[ring_part]  # rings in feature order (get_parts and get_rings keep order)
+        n_rings = int(ring_feat.shape[0])
         gx = (coords[:, 0] - gx0) / dx
         gy = (gy0 - coords[:, 1]) / dy
-        ring_len = np.bincount(ring_of_coord, minlength=len(rings))
+        ring_len = np.bincount(ring_of_coord, minlength=n_rings)
         ring_bounds = np.concatenate([[0], np.cumsum(ring_len)]).astype(np.int64)
         feat_rings = np.searchsorted(ring_feat, np.arange(n + 1), side="left").astype(np.int64)
 
@@ -225,8 +249,16 @@ def class_shares_exact(raster_path: str | Path, geoms, classes: Iterable[int | f
             b_feat = np.concatenate([[0], np.cumsum(feat_rings[batch + 1] - feat_rings[batch])]).astype(np.int64)
             b_counts = np.zeros(len(batch))
             b_sums = np.zeros((len(batch), len(wanted)))
-            _shares(gx[pts], gy[pts], b_bounds, b_feat, np.ascontiguousarray(sub), data, r0, c0,
-                    nd, nodata is not None, wanted, b_counts, b_sums)
+            bx, by, sub = gx[pts], gy[pts], np.ascontiguousarray(sub)
+            cuts = np.linspace(0, len(batch), THREADS + 1).astype(int) if len(batch) >= 64 else np.array([0, len(batch)])
+            # features lo..hi of the batch each; each feature's sums are its own: any split, the same result
+            parts = [(bx, by, b_bounds, b_feat[lo:hi + 1], sub[lo:hi], data, r0, c0, nd, nodata is not None, wanted,
+                      b_counts[lo:hi], b_sums[lo:hi]) for lo, hi in zip(cuts[:-1], cuts[1:])]
+            if len(parts) > 1:  # the kernel releases the GIL
+                with ThreadPoolExecutor(len(parts)) as pool:
+                    list(pool.map(lambda args: _shares(*args), parts))
+            else:
+                _shares(*parts[0])
             counts[batch] = b_counts
             sums[batch] = b_sums
     ok = counts > 0

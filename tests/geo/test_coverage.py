@@ -118,3 +118,25 @@ def test_green_buffer_share_equals_exactextract_for_facilities(landcover):
     # and it is a share of green, not of anything: a different class set gives other values
     assert not np.allclose(np.nan_to_num(got.to_numpy()),
                            np.nan_to_num(geo.green_buffer_share(landcover, fac, 1000, [1, 2]).to_numpy()))
+
+
+def test_discs_from_one_template_are_geos_buffers(landcover, monkeypatch):
+    """disc_class_shares: the discs around points made from one disc have GEOS's own vertices and the same
+    shares as the buffers made one by one; one thread or two, the same shares."""
+    from geo.coverage import disc_class_shares
+
+    rng = np.random.default_rng(9)
+    xy = rng.random((300, 2)) * (4500 + 2000, 5400 + 2000) + (X0 - 1000, Y0 - 1000)
+    buffers = shapely.buffer(shapely.points(xy), 1000, quad_segs=16)
+    template = shapely.get_coordinates(shapely.buffer(Point(0, 0), 1000, quad_segs=16))
+    for (x, y), b in zip(xy[:50], buffers[:50]):  # the same numbers (x + r cos a), not just close ones
+        assert {tuple(p) for p in template + (x, y)} == {tuple(p) for p in shapely.get_coordinates(b)}
+    want = class_shares_exact(landcover, buffers, [5, 6, 9])
+    np.testing.assert_allclose(disc_class_shares(landcover, xy, 1000, 16, [5, 6, 9]), want, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(want, _reference(landcover, buffers, [5, 6, 9]), rtol=0, atol=1e-9)
+    monkeypatch.setattr("geo.coverage.THREADS", 1)
+    assert np.array_equal(disc_class_shares(landcover, xy, 1000, 16, [5, 6, 9]),
+                          disc_class_shares(landcover, xy, 1000, 16, [5, 6, 9]), equal_nan=True)
+    one = disc_class_shares(landcover, xy, 1000, 16, [5, 6, 9])
+    monkeypatch.setattr("geo.coverage.THREADS", 2)
+    assert np.array_equal(one, disc_class_shares(landcover, xy, 1000, 16, [5, 6, 9]), equal_nan=True)
