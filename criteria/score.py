@@ -117,6 +117,40 @@ def check_distances(edition: Edition, tables: dict[str, pd.DataFrame]) -> None:
                            "every ring_m of the edition):\n  " + "\n  ".join(missing))
 
 
+class _Row:
+    """What scoring reads of one table row (``table.loc[sid]``): ``index`` (the table's columns), ``row[col]``
+    and ``row.get(col, default)`` for the columns read."""
+
+    __slots__ = ("index", "_values")
+
+    def __init__(self, index: frozenset, values: dict):
+        self.index = index
+        self._values = values
+
+    def __getitem__(self, col: str):
+        return self._values[col]
+
+    def get(self, col: str, default=None):
+        return self._values[col] if col in self._values else default
+
+
+class _RowReader:
+    """Rows of ``table`` by id, each holding only ``columns`` (those present), taken column by column once:
+    ``table.loc[sid]`` per subject builds a Series of every column and costs a minute for a region's 50,000
+    subjects."""
+
+    def __init__(self, table: pd.DataFrame, columns: list):
+        self.index = frozenset(table.columns)
+        cols = list(dict.fromkeys(c for c in columns if c is not None and c in self.index))
+        self.columns = cols
+        self.values = [table[c].tolist() for c in cols]
+        self.position = {str(k): n for n, k in enumerate(table.index)}
+
+    def row(self, sid: str) -> _Row:
+        n = self.position[sid]
+        return _Row(self.index, {c: v[n] for c, v in zip(self.columns, self.values)})
+
+
 def _value_of(ind: Indicator, kind: str, sid: str, row: pd.Series | None, tables: dict[str, pd.DataFrame],
               evidence: pd.DataFrame | None, agg_cache: dict, ov: dict[tuple[str | None, str], float]
               ) -> tuple[float, str, str]:
@@ -245,8 +279,9 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
         prereq = {lv: {j for j, i in enumerate(inds) if lv in edition.prerequisite_levels(i) and not i.core}
                   for lv in (2, 3, 4, 5)}
         counted = [i.counted for i in inds]
+        rows = _RowReader(table, [i.column for i in inds if i.source_kind == "measure"] + ["name"])
         for sid in sorted(map(str, table.index)):
-            row = table.loc[sid]
+            row = rows.row(sid)
             name = str(row.get("name", sid))
             vals = [_value_of(i, kind, sid, row, tables, evidence, agg_cache, ov) for i in inds]
             vals = _with_dimensions_covered(edition, inds, vals, sid, ov)

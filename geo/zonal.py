@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import shapely
 from exactextract import exact_extract
 
 from ._validate import check_ids
@@ -155,11 +156,30 @@ def green_buffer_share(raster_path: str | Path, facilities: gpd.GeoDataFrame, ri
                        quad_segs: int = 16) -> pd.Series:
     """Share (0-1) of the valid land within ``ring_m`` of each facility in a green class; by facility id.
 
-    The disc within ``ring_m`` of each facility (``quad_segs`` segments per quarter circle around a point) is
-    read with fractional cell coverage (:func:`zonal_class_shares`); NaN where the disc covers no valid cell.
+    The disc within ``ring_m`` of each facility (``quad_segs`` segments per quarter circle around a point; the
+    buffer of a mine's polygon) is read with fractional cell coverage; NaN where the disc covers no valid cell.
+    All discs are read in one compiled pass over the raster (:func:`geo.coverage.class_shares_exact`), with
+    exactextract's values (:func:`zonal_class_shares`, still used for a rotated raster).
     """
+    from .coverage import class_shares_exact, disc_class_shares, north_up
+
     assert_metric(facilities, "facilities")
     ids = check_ids(facilities, facility_id, "facilities")
-    discs = gpd.GeoDataFrame(geometry=facilities.geometry.buffer(ring_m, quad_segs).to_numpy(),
-                             crs=facilities.crs, index=pd.Index(ids, name=facility_id))
-    return zonal_class_shares(raster_path, discs, green_classes)
+    index = pd.Index(ids, name=facility_id)
+    if not north_up(raster_path):
+        discs = gpd.GeoDataFrame(geometry=facilities.geometry.buffer(ring_m, quad_segs).to_numpy(),
+                                 crs=facilities.crs, index=index)
+        return zonal_class_shares(raster_path, discs, green_classes)
+    geom = facilities.geometry
+    shares = np.full(len(facilities), np.nan)
+    points = (geom.geom_type == "Point").to_numpy() & ~geom.is_empty.to_numpy()
+    same_crs = zones_in_raster_crs(raster_path, facilities.iloc[:0]).crs.equals(facilities.crs)
+    if same_crs and points.any():  # discs around points: made from one disc, never as polygons
+        shares[points] = disc_class_shares(raster_path, shapely.get_coordinates(geom.to_numpy()[points]), ring_m,
+                                           quad_segs, green_classes)
+    rest = ~points if same_crs else np.ones(len(facilities), dtype=bool)
+    if rest.any():  # mines' polygons (and everything in another CRS): their buffers
+        discs = gpd.GeoDataFrame(geometry=geom[rest].buffer(ring_m, quad_segs).to_numpy(), crs=facilities.crs)
+        z = zones_in_raster_crs(raster_path, discs)
+        shares[rest] = class_shares_exact(raster_path, z.geometry.to_numpy(), green_classes)
+    return pd.Series(np.round(shares, 9), index=index, dtype=float)

@@ -87,11 +87,13 @@ def frames(scale: str, seed: int = 2570):
 
 
 def write_landcover(path: Path, scale: str, seed: int = 2570, cell: int = 30) -> Path:
-    """A 30 m land-cover GeoTIFF over the extent: patches of classes 1..9 (about a third green)."""
+    """A 30 m land-cover GeoTIFF over the extent and the largest ring around it (``assess`` wants the rings of
+    facilities at the edge covered): patches of classes 1..9 (about a third green)."""
     import rasterio
     from rasterio.transform import from_origin
 
-    side = SCALES[scale][3]
+    pad = max(RINGS)
+    side = SCALES[scale][3] + 2 * pad
     n = int(np.ceil(side / cell))
     rng = np.random.default_rng(seed)
     # patches of 32 x 32 cells (about 1 km), upsampled with np.repeat, then 10 % of cells noise
@@ -99,7 +101,7 @@ def write_landcover(path: Path, scale: str, seed: int = 2570, cell: int = 30) ->
     coarse = rng.choice(np.arange(1, 10, dtype=np.uint8), (coarse_n, coarse_n),
                         p=[.08, .04, .25, .22, .12, .08, .05, .03, .13])
     prof = dict(driver="GTiff", dtype="uint8", nodata=0, width=n, height=n, count=1, crs="EPSG:32647",
-                transform=from_origin(X0, Y0 + n * cell, cell, cell), tiled=True, blockxsize=512,
+                transform=from_origin(X0 - pad, Y0 - pad + n * cell, cell, cell), tiled=True, blockxsize=512,
                 blockysize=512, compress="deflate")
     with rasterio.open(path, "w", **prof) as dst:
         band = 4096

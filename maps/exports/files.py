@@ -43,7 +43,9 @@ def tabular(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = s.astype("Int8").astype("float64") if s.isna().any() else s.astype(bool)
         elif isinstance(s.dtype, pd.Int64Dtype) or str(s.dtype).startswith("Int"):
             out[col] = s.astype("float64") if s.isna().any() else s.astype("int64")
-        elif s.dtype == object or isinstance(s.dtype, pd.StringDtype):
+        elif isinstance(s.dtype, pd.StringDtype):  # text or missing: the text, or None (not a value at a time)
+            out[col] = pd.Series(s.to_numpy(dtype=object, na_value=None), index=s.index, dtype=object)
+        elif s.dtype == object:
             out[col] = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
                              or v is pd.NA else (v if isinstance(v, (str, int, float, bool)) else str(v)))
     return out
@@ -180,10 +182,28 @@ def plain_types(df: pd.DataFrame, *, keep_categories: bool = False) -> pd.DataFr
     return out
 
 
+def _as_text_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Object columns holding anything but text (yes/no with blanks, say) as text, None kept: what pyogrio's
+    row-wise writer stored them as, so that the Arrow writer gives the same field types and values."""
+    out = None
+    geom = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
+    for col in df.columns:
+        s = df[col]
+        if col == geom or s.dtype != object or pd.api.types.infer_dtype(s) == "string":
+            continue
+        if out is None:
+            out = df.copy(deep=False)
+        out[col] = pd.array([None if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) else str(v)
+                             for v in s], dtype="string")
+    return df if out is None else out
+
+
 def write_gpkg(df: pd.DataFrame, path: Path, layer: str, **layer_options: str) -> None:
-    """Write one layer (or attribute table) into the GeoPackage ``path`` as GeoPackage ``GPKG_VERSION``."""
-    pyogrio.write_dataframe(df, path, layer=layer, driver="GPKG", dataset_options={"VERSION": GPKG_VERSION},
-                            layer_options=layer_options or None, use_arrow=True)  # same bytes, 3x faster
+    """Write one layer (or attribute table) into the GeoPackage ``path`` as GeoPackage ``GPKG_VERSION``, through
+    Arrow (column by column: a region's tables in seconds, not in tens of seconds row by row)."""
+    pyogrio.write_dataframe(_as_text_columns(df), path, layer=layer, driver="GPKG",
+                            dataset_options={"VERSION": GPKG_VERSION}, layer_options=layer_options or None,
+                            use_arrow=True)
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from ..errors import MapsError, TemplateError
 from ..flows import flow_lines
 from ..style import load_yaml_settings
 from .qgis_styles import QGIS_DIR, _context, _env, _render, load_qgis_settings
+from .tables import writes_ring_polygons
 
 __all__ = ["write_project", "project_xml", "load_project_settings", "PROJECT_TEMPLATE", "PROJECT_FILE"]
 
@@ -122,7 +123,8 @@ def project_xml(a: Assessment, gpkg_name: str = "results.gpkg") -> str:
     lay = ps["layout"]
     ctx = _context(a, legend="project")
     templates = load_qgis_settings()["layers"]
-    frames = {"facilities": a.facilities, "communities": a.communities, "rings": a.rings,
+    frames = {"facilities": a.facilities, "communities": a.communities,
+              "rings": a.rings if writes_ring_polygons(a) else None,
               "boundary": a.context.get("boundary"), "flows": flow_lines(a)}
     layers, groups = [], []
     for g in ps["groups"]:

@@ -15,11 +15,21 @@ from .columnar import DEFAULT_FORMATS, write_parquet_tables
 from .files import pinned_gpkg_date, tabular, write_csv, write_gpkg
 from .qgis_styles import add_layer_styles
 
-__all__ = ["write_tables", "write_manifest", "FLOWS_GPKG_COLUMNS"]
+__all__ = ["write_tables", "write_manifest", "writes_ring_polygons", "RING_POLYGONS_MAX", "FLOWS_GPKG_COLUMNS"]
 
 #: the columns of the ``flows`` layer of results.gpkg (LineString, EPSG:32647), one row per drawable exchange
 FLOWS_GPKG_COLUMNS = ["from_id", "to_id", "from_name", "to_name", "material", "tonnes_per_year", "year",
                       "inside_town"]
+
+#: results.gpkg holds the ring polygons (one band per facility and ring) up to this many; beyond, its 'rings'
+#: layer (and results.qgs's) is left out: at region scale 123,000 bands were 380 of its 690 MB and a fifth of
+#: the time of writing it, for a layer nobody opens at that scale (the maps draw rings from facility points)
+RING_POLYGONS_MAX = 20_000
+
+
+def writes_ring_polygons(a: Assessment) -> bool:
+    """Whether ``results.gpkg`` (and ``results.qgs``) of ``a`` hold its ring polygons (:data:`RING_POLYGONS_MAX`)."""
+    return len(a.rings) <= RING_POLYGONS_MAX
 
 
 def _facilities_table(a: Assessment) -> pd.DataFrame:
@@ -81,8 +91,10 @@ def write_tables(a: Assessment, out: Path, formats: tuple[str, ...] = DEFAULT_FO
                                        crs=a.facilities.crs),
         "communities": gpd.GeoDataFrame(tabular(a.communities).reset_index(drop=True), geometry="geometry",
                                         crs=a.communities.crs),
-        "rings": gpd.GeoDataFrame(tabular(a.rings).reset_index(drop=True), geometry="geometry", crs=a.rings.crs),
     }
+    if writes_ring_polygons(a):
+        layers["rings"] = gpd.GeoDataFrame(tabular(a.rings).reset_index(drop=True), geometry="geometry",
+                                           crs=a.rings.crs)
     if "boundary" in a.context:
         b = a.context["boundary"]
         layers["boundary"] = gpd.GeoDataFrame(tabular(b).reset_index(drop=True), geometry="geometry", crs=b.crs)

@@ -107,6 +107,15 @@ def _clean(v):
     return str(v)
 
 
+def _clean_column(values: list) -> list:
+    """``[_clean(v) for v in values]``; a column already clean (what :func:`_frame` makes) is returned as is."""
+    types = set(map(type, values))
+    if types <= {str, int, float, type(None)} and \
+            (float not in types or not any(v != v for v in values if type(v) is float)):
+        return values
+    return [_clean(v) for v in values]
+
+
 def _typed(v, sql_type: str):
     """``v`` as the Python value SQLite gives back for a column of ``sql_type`` (so stored == fresh)."""
     v = _clean(v)
@@ -125,15 +134,50 @@ def _typed(v, sql_type: str):
     return str(v)
 
 
+def _typed_column(col: pd.Series, sql_type: str) -> list:
+    """``[_typed(v, sql_type) for v in col]``, column at a time for the plain dtypes (numbers, booleans, text):
+    the same Python values, without a Python call per value for the hundreds of thousands of rows of a region."""
+    dt = col.dtype
+    if pd.api.types.is_bool_dtype(dt) and not isinstance(dt, pd.BooleanDtype):
+        ints = col.to_numpy(dtype=bool).astype(int).tolist()
+        return ints if sql_type == "INTEGER" else [float(v) for v in ints] if sql_type == "REAL" \
+            else [str(v) for v in ints]
+    if isinstance(dt, np.dtype) and dt.kind in "iu" or isinstance(dt, pd.Int64Dtype) or \
+            (isinstance(dt, pd.api.extensions.ExtensionDtype) and str(dt) in ("Int8", "Int16", "Int32", "Int64")):
+        na = col.isna().to_numpy()
+        ints = col.to_numpy(dtype="int64", na_value=0).tolist()
+        vals = ints if sql_type == "INTEGER" else [float(v) for v in ints] if sql_type == "REAL" \
+            else [str(v) for v in ints]
+        return [None if m else v for v, m in zip(vals, na)] if na.any() else vals
+    if isinstance(dt, np.dtype) and dt.kind == "f":
+        arr = col.to_numpy(dtype=float)
+        nan = np.isnan(arr)
+        floats = arr.tolist()
+        if sql_type == "INTEGER":
+            whole = (~nan) & (np.floor(arr) == arr) & np.isfinite(arr)
+            vals = [int(v) if w else v for v, w in zip(floats, whole.tolist())]
+        elif sql_type == "REAL":
+            vals = floats
+        else:
+            vals = [str(v) for v in floats]
+        return [None if m else v for v, m in zip(vals, nan.tolist())] if nan.any() else vals
+    if sql_type == "TEXT" and isinstance(dt, pd.StringDtype):
+        return col.to_numpy(dtype=object, na_value=None).tolist()
+    if isinstance(dt, pd.CategoricalDtype):  # the ids of the pairs: each category typed once
+        cats = np.array(_typed_column(pd.Series(dt.categories), sql_type) + [None], dtype=object)
+        return cats[col.cat.codes.to_numpy()].tolist()  # code -1 (missing) takes the None at the end
+    return [_typed(v, sql_type) for v in col]
+
+
 def _frame(rows: list[dict] | pd.DataFrame, name: str) -> pd.DataFrame:
     """The table ``name`` with exactly its declared columns and values typed as SQLite returns them."""
     spec = TABLES[name]
     df = pd.DataFrame(rows).reset_index(drop=True)
-    out = pd.DataFrame(index=df.index)
+    cols = {}
     for c, t in spec:
-        col = df[c] if c in df.columns else pd.Series([None] * len(df), index=df.index)
-        out[c] = pd.Series([_typed(v, t) for v in col], index=df.index, dtype=object)
-    return out
+        vals = _typed_column(df[c], t) if c in df.columns else [None] * len(df)
+        cols[c] = pd.Series(vals, index=df.index, dtype=object)
+    return pd.DataFrame(cols, index=df.index)
 
 
 def record_digest(rec: Record) -> str:
@@ -146,8 +190,9 @@ def record_digest(rec: Record) -> str:
     return h.hexdigest()
 
 
-def record_of(a: Assessment, run_id: str | None = None) -> Record:
-    """The history record of an assessment (not yet stored)."""
+def record_of(a: Assessment, run_id: str | None = None, *, digest: bool = True) -> Record:
+    """The history record of an assessment (not yet stored). ``digest`` False leaves ``results_sha256`` empty
+    (a record that is only read, by the report, not stored)."""
     lv = _frame(a.levels, "levels")
     ind = _frame(a.indicators, "indicators")
     dims = _frame(a.dimensions, "dimensions")
@@ -175,7 +220,7 @@ def record_of(a: Assessment, run_id: str | None = None) -> Record:
     summary = []
     for d in a.rings_m:
         sub = ex[ex["distance_m"] <= d]
-        vill = sorted(set(sub["community_id"].astype(str)))
+        vill = sorted(set(map(str, sub["community_id"].unique())))
         summary.append({"ring_m": d, "pairs": len(sub), "facilities": sub["facility_id"].nunique(),
                         "villages": len(vill), "population": float(pop.reindex(vill).fillna(0).sum())})
     t = a.town
@@ -190,7 +235,8 @@ def record_of(a: Assessment, run_id: str | None = None) -> Record:
     }
     rec = Record(run=run, levels=lv, indicators=ind, dimensions=dims, facilities=facilities,
                  communities=communities, exposure=exposure, exposure_summary=_frame(summary, "exposure_summary"))
-    rec.run["results_sha256"] = record_digest(rec)
+    if digest:
+        rec.run["results_sha256"] = record_digest(rec)
     return rec
 
 
@@ -252,6 +298,10 @@ class HistoryStore:
         """Store ``rec``; then delete the earlier records of the same year and edition. One transaction."""
         con = self._connect(create=True)
         try:
+            # every row inserted refers to the run inserted first, in the same transaction: checking the foreign
+            # key of each of a region's million rows took a third of the time. The earlier records are deleted
+            # table by table below, as ON DELETE CASCADE would. (The pragma is a no-op inside a transaction.)
+            con.execute("PRAGMA foreign_keys = OFF")
             con.execute("BEGIN IMMEDIATE")
             try:
                 self._create_schema(con)
@@ -261,6 +311,10 @@ class HistoryStore:
                             f"({', '.join('?' * len(RUN_COLUMNS))})", [rec.run[c] for c in RUN_COLUMNS])
                 for name, cols in TABLES.items():
                     self._insert(con, name, cols, run_id, rec.table(name))
+                old = [(r,) for (r,) in con.execute("SELECT run_id FROM runs WHERE year = ? AND edition_id = ? "
+                                                     "AND run_id != ?", (rec.year, rec.edition_id, run_id))]
+                for name in TABLES:
+                    con.executemany(f'DELETE FROM "{name}" WHERE run_id = ?', old)
                 con.execute("DELETE FROM runs WHERE year = ? AND edition_id = ? AND run_id != ?",
                             (rec.year, rec.edition_id, run_id))
                 con.execute("COMMIT")
@@ -278,7 +332,7 @@ class HistoryStore:
     def _insert(con: sqlite3.Connection, name: str, cols: list[tuple[str, str]], run_id: str,
                 df: pd.DataFrame) -> None:
         names = [c for c, _t in cols]
-        rows = [(run_id, *[_clean(v) for v in r]) for r in df[names].itertuples(index=False, name=None)]
+        rows = list(zip([run_id] * len(df), *[_clean_column(df[c].tolist()) for c in names]))
         col_sql = ", ".join(f'"{c}"' for c in names)
         con.executemany(f'INSERT INTO "{name}" (run_id, {col_sql}) VALUES ({", ".join("?" * (len(names) + 1))})',
                         rows)

@@ -148,6 +148,23 @@ def _layer_health(a: Assessment) -> pd.DataFrame:
                                        "source_crs", "conversion"])
 
 
+def _rows(df: pd.DataFrame, columns: list[str]):
+    """``(id, row)`` for every row of ``df``, each row a dict of those of ``columns`` it has, with the values a
+    row of ``df.iterrows()`` holds (the object values of the table): iterrows builds a Series of every column per
+    row, seconds for a region's 50,000 subjects."""
+    cols = [c for c in dict.fromkeys(columns) if c in df.columns]
+    values = pd.DataFrame(df[cols]).to_numpy(dtype=object) if cols else [()] * len(df)
+    for key, vals in zip(df.index, values):
+        yield key, dict(zip(cols, vals))
+
+
+def _no_rows(rec: Record) -> Record:
+    """``rec`` with its tables emptied (their columns kept)."""
+    return Record(run=rec.run, **{n: rec.table(n).iloc[0:0] for n in ("levels", "indicators", "dimensions",
+                                                                       "facilities", "communities", "exposure",
+                                                                       "exposure_summary")})
+
+
 def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | None = None,
                  history_path: str | Path | None = None, atlas: bool = False, figures: bool = True) -> ReportModel:
     """Everything the reports of ``a.year`` show, in ``lang`` ('th' or 'en'). ``history``: stored records of any
@@ -160,7 +177,7 @@ def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | Non
     the facility tables of both reports and the communities table of the summary show)."""
     t = load_strings(lang)
     t["_lang"] = lang
-    cur = record_of(a, run_id="this-report")
+    cur = record_of(a, run_id="this-report", digest=False)  # read here, never stored
     others = [r for r in (history or []) if r.year != a.year]
     prev = _previous(others, a.year, a.edition.id)
     cmp = compare(prev, cur) if prev is not None else None
@@ -205,7 +222,9 @@ def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | Non
     prev_fac = prev.facilities.set_index("facility_id") if prev is not None else None
     g = a.green_ring_m
     frows = []
-    for fid, r in fac.iterrows():
+    fac_cols = ["kind", "name", "category", "level", *[f"pop_within_{d}" for d in rings],
+                f"villages_within_{head}", "nearest_community_m", f"green_share_within_{g}"]
+    for fid, r in _rows(fac, fac_cols):
         last = None
         if prev_fac is not None and fid in prev_fac.index and not _isnan(prev_fac.loc[fid, "level"]):
             last = int(prev_fac.loc[fid, "level"])
@@ -224,7 +243,9 @@ def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | Non
 
     com = a.communities
     crows = []
-    for cid, r in com.iterrows():
+    com_cols = ["name", "population", "households", *[f"fac_within_{d}" for d in rings], "nearest_facility_id",
+                "nearest_facility_m", "burden", "level"]
+    for cid, r in _rows(com, com_cols):
         row = {"community_id": str(cid), "name": r["name"], "population": r.get("population"),
                "households": r.get("households")}
         for d in rings:
@@ -247,8 +268,10 @@ def build_report(a: Assessment, *, lang: str = "th", history: list[Record] | Non
                                "name_th": x.name_th, "name_en": x.name_en, "unit": x.unit, "value": x.value})
     trends = pd.DataFrame(trend_rows, columns=["year", "edition_id", "indicator_id", "name_th", "name_en", "unit",
                                                "value"])
-    empty_cmp = compare(cur, cur)
-    ctabs = cmp.tables() if cmp is not None else {k: v.iloc[0:0] for k, v in empty_cmp.tables().items()}
+    # without an earlier year: the comparison tables with their columns and no rows (compared on empty tables,
+    # not on the whole record, which at region scale takes seconds)
+    ctabs = cmp.tables() if cmp is not None else \
+        {k: v.iloc[0:0] for k, v in compare(_no_rows(cur), _no_rows(cur)).tables().items()}
     tables = {"summary": summary, "dimensions": a.dimensions.copy(), "town_indicators": town_indicators,
               "facilities": facilities, "communities": communities, "exposure_summary": cur.exposure_summary,
               "level_history": level_history, "indicator_trends": trends, **ctabs, "data_health": _layer_health(a)}

@@ -38,6 +38,8 @@ class StyleTable:
 def _round(coords: Any, d: int) -> Any:
     if isinstance(coords, (float, int)):
         return round(float(coords), d)
+    if len(coords) and isinstance(coords[0], (float, int)):  # a position: its numbers without a call each
+        return [round(float(c), d) for c in coords]
     return [_round(c, d) for c in coords]
 
 

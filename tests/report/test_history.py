@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from maps.cli.main import app
 from maps.history import HistoryError, HistoryStore, record_digest, record_of
+from maps.history.store import TABLES
 
 
 def test_stored_record_equals_fresh_record(two_years, tmp_path):
@@ -33,7 +34,9 @@ def test_same_year_is_replaced_other_years_kept(two_years, tmp_path):
     assert sorted(runs["year"]) == [2025, 2026]
     assert first not in set(runs["run_id"]) and second in set(runs["run_id"])
     con = sqlite3.connect(store.path)
-    assert con.execute("SELECT COUNT(*) FROM indicators WHERE run_id = ?", (first,)).fetchone()[0] == 0
+    for table in TABLES:  # every table of the replaced record is emptied, as a cascade would
+        assert con.execute(f'SELECT COUNT(*) FROM "{table}" WHERE run_id = ?', (first,)).fetchone()[0] == 0
+        assert con.execute(f'SELECT COUNT(*) FROM "{table}" WHERE run_id = ?', (second,)).fetchone()[0] > 0
 
 
 def test_failed_save_leaves_the_old_record(two_years, tmp_path, monkeypatch):
