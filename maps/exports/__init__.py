@@ -7,9 +7,9 @@ buffer tables, KML/KMZ for Google Earth, and the QGIS styles (inside every GeoPa
 
 from .buffer import BufferAnalysis, buffer_analysis, buffer_rings, write_buffer_tables
 from .columnar import DEFAULT_FORMATS, OUTPUT_FORMATS, parse_formats, write_parquet, write_parquet_tables
-from .files import staged_output, write_csv
+from .files import csv_digest, staged_output, write_csv
 
-__all__ = ["write_tables", "write_manifest", "write_csv", "staged_output", "write_project", "export_kml",
+__all__ = ["write_tables", "write_manifest", "write_csv", "csv_digest", "staged_output", "write_project", "export_kml",
            "buffer_analysis", "buffer_rings", "BufferAnalysis", "write_buffer_tables", "write_parquet",
            "write_parquet_tables", "parse_formats", "OUTPUT_FORMATS", "DEFAULT_FORMATS"]
 

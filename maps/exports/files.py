@@ -45,6 +45,8 @@ def tabular(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = s.astype("float64") if s.isna().any() else s.astype("int64")
         elif isinstance(s.dtype, pd.StringDtype):  # text or missing: the text, or None (not a value at a time)
             out[col] = pd.Series(s.to_numpy(dtype=object, na_value=None), index=s.index, dtype=object)
+        elif s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
+            out[col] = s.where(s.notna(), None)  # text or missing (a region's columns, not a value at a time)
         elif s.dtype == object:
             out[col] = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
                              or v is pd.NA else (v if isinstance(v, (str, int, float, bool)) else str(v)))
@@ -55,9 +57,10 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     """Write one table as CSV the way every ecotown table is written: the types of :func:`tabular`, UTF-8 with a
     BOM (spreadsheet programs then read the Thai text correctly), '\\n' line ends, ``FLOAT_FORMAT`` floats.
 
-    Large plain tables (a pair table of millions of rows) go through Arrow's CSV writer when that gives the same
-    bytes: every float prints the same under ``FLOAT_FORMAT`` and Arrow's shortest form, no text needs quotes, and
-    booleans print as pandas prints them. Otherwise pandas writes it (ten times slower)."""
+    Large tables (a pair table of millions of rows, a region's indicators) are printed column by column with Arrow
+    when that gives pandas's bytes: every float prints the same under ``FLOAT_FORMAT`` and Arrow's shortest form,
+    text is quoted where the csv module quotes it, booleans print as pandas prints them. Otherwise pandas writes
+    it (ten times slower); tests/exports/test_csv_writer.py compares the two."""
     p = Path(path)
     if len(df) >= ARROW_CSV_MIN_ROWS and _write_csv_arrow(df, p):
         return p
@@ -65,8 +68,10 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
     return p
 
 
-#: tables from this many rows on try Arrow's CSV writer (below it, pandas is fast enough and always right)
+#: tables from this many rows on are printed with Arrow (below it, pandas is fast enough and always right)
 ARROW_CSV_MIN_ROWS = 50_000
+#: rows printed at a time (an Arrow string array holds at most 2 GB)
+ARROW_CSV_BATCH = 200_000
 
 
 def _same_under_float_format(v: np.ndarray) -> bool:
@@ -84,9 +89,9 @@ def _same_under_float_format(v: np.ndarray) -> bool:
     return bool(((np.round(v * scale) / scale == v) | (v == 0)).all())
 
 
-def _text_array(values):
-    """The values (str or missing) as an Arrow string array when none needs quotes (Arrow then writes exactly
-    what pandas writes); None otherwise (a value of another type, an empty text, or a comma, quote or line end)."""
+def _text_cells(values):
+    """Text values (str or missing) as the csv module prints them: missing and '' empty, and a value holding a
+    comma, a quote or a '\\n' quoted with its quotes doubled; None when a value is not text."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -94,23 +99,31 @@ def _text_array(values):
         arr = values if isinstance(values, pa.Array) else pa.array(values, pa.string(), from_pandas=True)
     except (pa.ArrowTypeError, pa.ArrowInvalid):
         return None
-    if len(arr) and (pc.any(pc.match_substring_regex(arr, r'[,"\r\n]')).as_py()
-                     or pc.any(pc.equal(arr, "")).as_py()):
-        return None
-    return arr
+    arr = arr.cast(pa.string())
+    needs = pc.match_substring_regex(arr, r'[,"\n]')  # the csv module's set with '\n' as line end (not '\r')
+    if pc.any(needs).as_py():
+        quoted = pc.binary_join_element_wise('"', pc.replace_substring(arr, '"', '""'), '"', "")
+        arr = pc.if_else(needs, quoted, arr)
+    return pc.fill_null(arr, "")
 
 
-def _arrow_column(s: pd.Series):
-    """The column as an Arrow array that prints as pandas prints it, or None when there is no such array."""
+def _arrow_column(s: pd.Series, raw: bool = False):
+    """The column's cells as an Arrow string array, printed as pandas prints them (after :func:`tabular`; with
+    ``raw`` as pandas prints the column itself), or None when it cannot."""
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     dt = s.dtype
+    if raw and (isinstance(dt, pd.BooleanDtype) or str(dt).startswith(("Int", "UInt"))):
+        if isinstance(dt, pd.BooleanDtype):  # True / False / empty
+            return pc.fill_null(pc.if_else(pa.array(s.array), "True", "False"), "")
+        return pc.fill_null(pa.array(s.array).cast(pa.string()), "")
     if isinstance(dt, pd.CategoricalDtype):
-        cats = _text_array(np.asarray(dt.categories, dtype=object))
+        cats = _text_cells(np.asarray(dt.categories, dtype=object))
         if cats is None:
             return None
         codes = s.cat.codes.to_numpy()
-        return pa.DictionaryArray.from_arrays(pa.array(codes, pa.int32(), mask=codes < 0), cats)
+        return pc.fill_null(cats.take(pa.array(codes, pa.int32(), mask=codes < 0)), "")
     if isinstance(dt, pd.BooleanDtype) or str(dt).startswith(("Int", "UInt")):
         # nullable ints and booleans, as tabular() writes them: floats when they hold NA, else plain
         if s.isna().any():
@@ -121,49 +134,79 @@ def _arrow_column(s: pd.Series):
     elif isinstance(dt, pd.api.extensions.ExtensionDtype) and not isinstance(dt, pd.StringDtype):
         return None
     if dt.kind == "b":
-        return pa.DictionaryArray.from_arrays(pa.array(s.to_numpy().astype(np.int8)), pa.array(["False", "True"]))
+        return pc.if_else(pa.array(s.to_numpy()), "True", "False")
     if dt.kind in "iu":
-        return pa.array(s.to_numpy())
+        return pa.array(s.to_numpy()).cast(pa.string())
     if dt.kind == "f":
         v = s.to_numpy()
-        return pa.array(v, from_pandas=True) if _same_under_float_format(v) else None
+        if not _same_under_float_format(v):
+            return None
+        return pc.fill_null(pa.array(v, from_pandas=True).cast(pa.string()), "")
     if isinstance(dt, pd.StringDtype) and dt.storage == "pyarrow":
         arr = pa.array(s.array)  # the column's own Arrow data, without a Python string per value
-        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-        return _text_array(arr.cast(pa.string()))
+        return _text_cells(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
     if dt.kind == "O" or isinstance(dt, pd.StringDtype):
-        return _text_array(s.to_numpy(dtype=object))
+        return _text_cells(s.to_numpy(dtype=object))
     return None
 
 
 def _write_csv_arrow(df: pd.DataFrame, p: Path) -> bool:
     """Write ``df`` as :func:`write_csv` would, with Arrow; False (and nothing written) when it cannot."""
+    chunks = _csv_chunks(df)
+    if chunks is None:
+        return False
+    with open(p, "wb") as fh:
+        fh.write("\ufeff".encode("utf-8"))
+        for chunk in chunks:
+            fh.write(chunk)
+    return True
+
+
+def csv_digest(df: pd.DataFrame, h) -> None:
+    """Feed ``h`` (a hashlib object) the bytes of ``df.to_csv(index=False, lineterminator='\\n',
+    float_format=FLOAT_FORMAT)``, printed with Arrow when it gives those bytes (a region's history record)."""
+    chunks = _csv_chunks(df, raw=True) if len(df) >= ARROW_CSV_MIN_ROWS else None
+    if chunks is None:
+        h.update(pd.DataFrame(df).to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT).encode())
+        return
+    for chunk in chunks:
+        h.update(chunk)
+
+
+def _csv_chunks(df: pd.DataFrame, raw: bool = False):
+    """The CSV bytes of ``df`` (header first) as Arrow prints them, in pieces; None when Arrow cannot give
+    pandas's bytes. Each column becomes its printed cells; the cells of a batch of rows are joined with ',' and
+    '\\n' in Arrow and the joined bytes handed out as they are. ``raw``: as pandas prints ``df`` itself, not
+    :func:`tabular` of it."""
     import csv
     import io
 
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-
     frame = pd.DataFrame(df)
+    if not raw and any(t.kind == "O" for t in frame.dtypes):
+        frame = tabular(frame)
     if frame.shape[1] < 2 or "geometry" in frame.columns or not frame.columns.is_unique:
-        return False
-    arrays = []
+        return None  # one column: the csv module quotes an empty value ("")
+    cells = []
     for col in frame.columns:
-        arr = _arrow_column(frame[col])
+        arr = _arrow_column(frame[col], raw=raw)
         if arr is None:
-            return False
-        arrays.append(arr)
+            return None
+        cells.append(arr)
     head = io.StringIO()
     csv.writer(head, lineterminator="\n").writerow([str(c) for c in frame.columns])
-    table = pa.Table.from_arrays(arrays, names=[f"c{i}" for i in range(len(arrays))])
-    try:
-        with open(p, "wb") as fh:
-            fh.write(("\ufeff" + head.getvalue()).encode("utf-8"))
-            pcsv.write_csv(table, fh, pcsv.WriteOptions(include_header=False, quoting_style="none"))
-    except pa.ArrowInvalid:  # a value Arrow would have to quote after all
-        p.unlink(missing_ok=True)
-        return False
-    return True
+    return _joined(head.getvalue().encode("utf-8"), cells, len(frame))
+
+
+def _joined(head: bytes, cells: list, n: int):
+    import pyarrow.compute as pc
+
+    yield head
+    for start in range(0, n, ARROW_CSV_BATCH):
+        part = [c.slice(start, ARROW_CSV_BATCH) for c in cells]
+        rows = pc.binary_join_element_wise(pc.binary_join_element_wise(*part, ","), "\n", "")
+        if len(rows):
+            offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
+            yield memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
 
 
 def plain_types(df: pd.DataFrame, *, keep_categories: bool = False) -> pd.DataFrame:

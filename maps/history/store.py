@@ -26,6 +26,7 @@ import pandas as pd
 from criteria import Assessment
 
 from ..errors import HistoryError
+from ..exports import csv_digest
 
 __all__ = ["HISTORY_FILE", "Record", "HistoryStore", "record_of", "default_history_path", "record_digest"]
 
@@ -186,7 +187,7 @@ def record_digest(rec: Record) -> str:
     for name in TABLES:
         df = rec.table(name)
         h.update(name.encode())
-        h.update(df.to_csv(index=False, lineterminator="\n", float_format="%.10g").encode("utf-8"))
+        csv_digest(df, h)  # the bytes of df.to_csv(index=False, lineterminator="\n", float_format="%.10g")
     return h.hexdigest()
 
 

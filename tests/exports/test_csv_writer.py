@@ -45,14 +45,22 @@ def test_nullable_columns_without_missing_values(tmp_path):
     assert (tmp_path / "arrow.csv").read_bytes() == pandas_bytes(df, tmp_path)
 
 
+@pytest.mark.parametrize("text", ["Mill, Nong Pho", 'the "big" mill', '"quoted"', "two\nlines", "cr\rhere", "",
+                                  " spaced ", "ข้อความ, ไทย"])
+def test_text_that_needs_quotes_is_quoted_as_pandas_quotes_it(tmp_path, text):
+    df = mixed_frame(300)
+    df["name"] = df["name"].astype(object)
+    df.loc[[3, 7], "name"] = text
+    df["kind"] = pd.Categorical(np.where(np.arange(300) % 2, text, "plain"))
+    assert files._write_csv_arrow(df, tmp_path / "arrow.csv")
+    assert (tmp_path / "arrow.csv").read_bytes() == pandas_bytes(df, tmp_path)
+
+
 @pytest.mark.parametrize("bad", [
     {"distance_m": 0.1234567890123},  # more than 10 significant digits: %.10g rounds, Arrow would not
     {"distance_m": 1e-5},               # %.10g writes 1e-05, Arrow 0.00001
     {"distance_m": 2.5e10},             # %.10g switches to an exponent
-    {"name": "Mill, Nong Pho"},        # needs quotes
-    {"name": 'the "big" mill'},
-    {"name": "two\nlines"},
-    {"name": ""},
+    {"name": 12},                       # a number among text: pandas prints the object as it is
 ])
 def test_arrow_path_steps_aside_and_pandas_writes(tmp_path, bad):
     df = mixed_frame(200)
@@ -75,3 +83,17 @@ def test_large_table_goes_through_arrow(tmp_path, monkeypatch):
     write_csv(df, tmp_path / "big.csv")
     monkeypatch.undo()
     assert (tmp_path / "big.csv").read_bytes() == pandas_bytes(df, tmp_path)
+
+
+def test_digest_feeds_the_bytes_of_plain_to_csv():
+    """The history's digest hashes df.to_csv(...) as pandas prints the table itself (nullable types as they are)."""
+    import hashlib
+
+    df = mixed_frame(files.ARROW_CSV_MIN_ROWS)
+    df["name"] = df["name"].astype(object)
+    df.loc[3, "name"] = 'a "quoted", name'
+    want = hashlib.sha256(df.to_csv(index=False, lineterminator="\n", float_format=FLOAT_FORMAT).encode()).hexdigest()
+    h = hashlib.sha256()
+    assert files._csv_chunks(df, raw=True) is not None  # the Arrow way, not the fallback
+    files.csv_digest(df, h)
+    assert h.hexdigest() == want
