@@ -36,11 +36,13 @@ def id_column(codes: np.ndarray, sorted_ids: np.ndarray) -> pd.Categorical:
 
 def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, rings_m: Rings, *,
                     facility_id: str = "facility_id", community_id: str = "community_id", kind_col: str = "kind",
-                    workers: int | None = None, scheduler: Any = None, chunk: int = DEFAULT_CHUNK) -> pd.DataFrame:
+                    workers: int | None = None, scheduler: Any = None, chunk: int = DEFAULT_CHUNK,
+                    bearing: bool = True) -> pd.DataFrame:
     """Every facility x community pair closer than the largest ring distance (of the facility's kind).
 
-    Distances are geometry to geometry (to a mine's polygon edge, 0 when a village lies inside it), found with
-    a shapely STRtree query and computed vectorised, chunk by chunk over the facilities.
+    Distances are geometry to geometry (to a mine's polygon edge, 0 when a village lies inside it): point and
+    polygon facilities against village points through the grid kernel of :mod:`geo.kernels`, anything else
+    through a shapely STRtree query and GEOS, chunk by chunk over the facilities.
 
     Parameters
     ----------
@@ -51,11 +53,16 @@ def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
     workers, scheduler
         Backend (see :mod:`geo.parallel`): ``workers=N`` runs dask-geopandas partitions on N threads,
         ``scheduler`` a dask cluster address or ``distributed.Client``. Results are identical to the serial run.
+    bearing
+        Whether to compute ``bearing_deg`` (an arctangent per pair): the wind weighting of the summaries, the
+        buffer map and the written exposure tables read it; a caller that needs only distances and rings
+        (counts, populations, the nearest facility) can leave it out.
 
     Returns
     -------
     DataFrame
-        ``facility_id, community_id, distance_m, ring_m, bearing_deg`` sorted by facility and community id
+        ``facility_id, community_id, distance_m, ring_m, bearing_deg`` (the last only with ``bearing``) sorted
+        by facility and community id
         (plus ``kind`` when rings are given per kind). The id columns are Categoricals of the sorted ids
         (compare, group and write them like strings). ``ring_m`` is the smallest ring distance of the
         facility's kind containing the pair; ``bearing_deg`` is the direction from the facility (its nearest
@@ -69,14 +76,16 @@ def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
     cgeom = np.asarray(communities.geometry.array, dtype=object)[corder]
     kind_code = spec.kind_code[forder]
     res = run_pairs(fgeom, kind_code, Targets.of(cgeom), spec, crs=facilities.crs, workers=workers,
-                    scheduler=scheduler, chunk=chunk)
-    out = pd.DataFrame({
+                    scheduler=scheduler, chunk=chunk, bearing=bearing)
+    cols = {
         "facility_id": id_column(res["fi"], fid),
         "community_id": id_column(res["ci"], cid),
         "distance_m": res["distance_m"],
         "ring_m": res["ring_m"],
-        "bearing_deg": res["bearing_deg"],
-    }, copy=False)  # copying would stack the float columns into one block: seconds at national scale
+    }
+    if bearing:
+        cols["bearing_deg"] = res["bearing_deg"]
+    out = pd.DataFrame(cols, copy=False)  # copying would stack the float columns into one block: seconds at national scale
     if spec.per_kind:
         kinds = facilities[kind_col].astype(str).to_numpy()[forder]
         out["kind"] = pd.Categorical(kinds[res["fi"]]) if len(out) else pd.Categorical([])
