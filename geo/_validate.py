@@ -35,7 +35,9 @@ def check_ids(gdf: gpd.GeoDataFrame, id_col: str, name: str) -> np.ndarray:
     else:
         raise GeoError(f"{name} has no id column '{id_col}' (columns: {', '.join(map(str, gdf.columns))})")
     ids = ids.astype(str).to_numpy()
-    if not pd.Index(ids).is_unique:  # a hash table; the sorting below only on the way to the error
+    # a hash table of the Python strings (an Index left to infer its dtype would first copy them to Arrow);
+    # the sorting below only on the way to the error
+    if not pd.Index(ids, dtype=object).is_unique:
         uniq, counts = np.unique(ids, return_counts=True)
         raise GeoError(f"{name}: ids repeat in '{id_col}': {', '.join(uniq[counts > 1][:10])}")
     return ids

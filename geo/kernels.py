@@ -226,22 +226,12 @@ def _range_pairs(f0: int, f1: int, g: PointGrid, fa: FacilityArrays, segs: _Segm
     j, slice_of = _expand(lo, np.where(ok, hi - lo, 0))
     lf = row_of[slice_of]  # each candidate's facility (index into f)
     px, py = g.sx[j], g.sy[j]
-    n = len(j)
-    dist = np.empty(n)
-    dx = np.empty(n)
-    dy = np.empty(n)
-    cpt = pt[lf]
-    if cpt.all():
-        dx = px - fa.x[f][lf]
-        dy = py - fa.y[f][lf]
-        dist = _round3(np.sqrt(dx * dx + dy * dy))
-    else:
-        s = np.flatnonzero(cpt)
-        fs = f[lf[s]]
-        dx[s] = px[s] - fa.x[fs]
-        dy[s] = py[s] - fa.y[fs]
-        dist[s] = _round3(np.sqrt(dx[s] * dx[s] + dy[s] * dy[s]))
-        s = np.flatnonzero(~cpt)
+    # every candidate measured as from a point (cheap, whole arrays), then the polygons' candidates again
+    dx = px - fa.x[f][lf]
+    dy = py - fa.y[f][lf]
+    dist = _round3(np.sqrt(dx * dx + dy * dy))
+    if not pt.all():
+        s = np.flatnonzero(~pt[lf])
         ls = lf[s]
         ex = np.maximum(np.maximum(x0[ls] - px[s], px[s] - x1[ls]), 0.0)
         ey = np.maximum(np.maximum(y0[ls] - py[s], py[s] - y1[ls]), 0.0)
@@ -251,18 +241,22 @@ def _range_pairs(f0: int, f1: int, g: PointGrid, fa: FacilityArrays, segs: _Segm
         dist[s], dx[s], dy[s] = _polygon_measure(fa, segs, f[lf[s]], px[s], py[s])
     keep = np.flatnonzero(dist <= r[lf])
     key = lf[keep] * np.int64(len(g.x)) + g.items[j[keep]]
-    keep = keep[np.argsort(key)]
+    keep = keep[np.argsort(key, kind="stable")]  # timsort: the keys come in runs (by facility, by cell)
     lk = lf[keep]
     d = dist[keep]
-    kc = fa.kind_code[f][lk]
-    idx = np.zeros(len(d), dtype=np.int64)
-    for m in range(table.shape[1]):  # rows padded with +inf: the smallest ring containing the pair
-        idx += d > table[kc, m]
-    out = {"fl": f[lk].astype(np.int32), "ci": g.items[j[keep]].astype(np.int32), "distance_m": d,
-           "ring_m": table[kc, idx].astype(np.int64)}
+    if table.shape[0] == 1:  # one list of rings for every facility
+        ring = table[0].astype(np.int64)[np.searchsorted(table[0], d, side="left")]
+    else:
+        kc = fa.kind_code[f][lk]
+        idx = np.zeros(len(d), dtype=np.int64)
+        for m in range(table.shape[1]):  # rows padded with +inf: the smallest ring containing the pair
+            idx += d > table[kc, m]
+        ring = table[kc, idx].astype(np.int64)
+    out = {"fl": f[lk].astype(np.int32), "ci": g.items[j[keep]].astype(np.int32), "distance_m": d, "ring_m": ring}
     if bearing:
         out["bearing_deg"] = bearing_of(dx[keep], dy[keep])
     return out
+
 
 def default_threads() -> int:
     """The cores this process may use."""
@@ -312,7 +306,7 @@ def _run(ranges: list[tuple[int, int]], threads: int, fn, *args) -> None:
 
 def _ranges(g: PointGrid, fa: FacilityArrays, threads: int) -> list[tuple[int, int]]:
     """Consecutive ranges of facilities of about RANGE_CANDIDATES candidates each (estimated from the points per
-    cell and each facility's reach), at least two per thread when there are several threads."""
+    cell and each facility's reach), at least two per thread when there are several threads and work enough."""
     nf = len(fa.kind)
     if nf == 0:
         return []
@@ -320,7 +314,10 @@ def _ranges(g: PointGrid, fa: FacilityArrays, threads: int) -> list[tuple[int, i
     w = np.where(fa.kind == KIND_POINT, 0.0, np.nan_to_num(fa.bx1 - fa.bx0) + np.nan_to_num(fa.by1 - fa.by0))
     reach = np.nan_to_num(fa.radius) + g.cell
     est = float(np.sum((2 * reach + w) ** 2)) * density
-    n_ranges = max(int(est // RANGE_CANDIDATES) + 1, 2 * threads if threads > 1 else 1)
+    # small work in one range on this thread: handing it to the pool would cost more than it saves
+    n_ranges = int(est // RANGE_CANDIDATES) + 1
+    if threads > 1 and est > RANGE_CANDIDATES / 4:
+        n_ranges = max(n_ranges, 2 * threads)
     step = max(64, -(-nf // n_ranges))
     return [(s, min(s + step, nf)) for s in range(0, nf, step)]
 
