@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterable
 
 import geopandas as gpd
@@ -26,14 +27,41 @@ def check_rings(rings_m: Iterable[float]) -> np.ndarray:
     return arr
 
 
+#: checked id columns held as Arrow arrays (immutable: a column changed in place gets a new one), keyed by the
+#: Arrow array's id and holding it, so that the matrix and both summaries check a table's ids once
+_CHECKED: OrderedDict[int, tuple[object, np.ndarray]] = OrderedDict()
+_CHECKED_SIZE = 8
+
+
+def _arrow_values(ids: pd.Series) -> object | None:
+    """The immutable Arrow array behind a string column (pandas' Arrow-backed strings), else None."""
+    values = getattr(ids.array, "_pa_array", None)
+    return values if values is not None and isinstance(ids.dtype, pd.StringDtype) else None
+
+
 def check_ids(gdf: gpd.GeoDataFrame, id_col: str, name: str) -> np.ndarray:
-    """The id column as a string array; it must exist and be unique."""
+    """The id column as a string array (read-only when it is shared); it must exist and be unique."""
     if id_col in gdf.columns:
         ids = gdf[id_col]
     elif gdf.index.name == id_col:
         ids = gdf.index.to_series()
     else:
         raise GeoError(f"{name} has no id column '{id_col}' (columns: {', '.join(map(str, gdf.columns))})")
+    frozen = _arrow_values(ids)
+    if frozen is not None:
+        hit = _CHECKED.get(id(frozen))
+        if hit is not None and hit[0] is frozen:
+            return hit[1]
+    ids = _checked(ids, id_col, name)
+    if frozen is not None:  # a new array of Python strings, shared from now on: read-only
+        ids.flags.writeable = False
+        _CHECKED[id(frozen)] = (frozen, ids)
+        while len(_CHECKED) > _CHECKED_SIZE:
+            _CHECKED.popitem(last=False)
+    return ids
+
+
+def _checked(ids: pd.Series, id_col: str, name: str) -> np.ndarray:
     ids = ids.astype(str).to_numpy()
     # a hash table of the Python strings (an Index left to infer its dtype would first copy them to Arrow);
     # the sorting below only on the way to the error

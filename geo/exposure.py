@@ -13,25 +13,35 @@ from .errors import GeoError
 from .kernels import default_threads
 from .pairsums import band_sums, burden_sums, nearest_in_pairs
 from .population import POPULATION_METHODS, areal_shares, default_method, raster_population
-from .proximity import Rings, exposure_matrix, nearest
+from .proximity import Rings, exposure_matrix, nearest, rows_of_categories
 from .ringspec import DEFAULT_KIND, union_rings
 from .wind import WindRose, wind_weights
 
 __all__ = ["community_exposure", "facility_exposure", "positions"]
 
 
-def row_codes(idx: pd.Index, ids: pd.Series, what: str) -> tuple[np.ndarray, np.ndarray]:
+def row_codes(idx: pd.Index, ids: pd.Series, what: str, own: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Per-pair codes of a matrix id column and the map code -> position in ``idx`` (what the compiled sums of
     :mod:`geo.pairsums` take). A Categorical (what :func:`exposure_matrix` gives) keeps its own codes and is
     looked up once per category; plain ids are each their own code. An id the table lacks is an error, not a
-    silent drop."""
+    silent drop. ``own``: the table's ids as :func:`geo._validate.check_ids` gave them (the order of ``idx``),
+    which finds the rows of a matrix made from this very table without comparing strings."""
+    code_row = None
     if isinstance(ids.dtype, pd.CategoricalDtype):
-        codes, names = ids.cat.codes.to_numpy(), ids.cat.categories.astype(str)
+        codes = ids.cat.codes.to_numpy()
+        if own is not None:
+            code_row = rows_of_categories(ids.cat.categories, own)
+        names = ids.cat.categories.astype(str) if code_row is None else None
     else:
         codes, names = np.arange(len(ids)), ids.astype(str)
-    code_row = idx.get_indexer(names).astype(np.int64)
+    if code_row is None:
+        code_row = _same_ids_sorted(idx if own is None else own, names)
+    if code_row is None:
+        code_row = idx.get_indexer(names).astype(np.int64)
     nan = codes < 0
     if (code_row < 0).any() or nan.any():
+        names = ids.cat.categories.astype(str) if names is None else names
         used = np.bincount(codes[~nan], minlength=len(code_row)) > 0
         missing = sorted({str(c) for c in np.asarray(names)[(code_row < 0) & used]})
         missing += ["<missing>"] if nan.any() else []
@@ -39,6 +49,19 @@ def row_codes(idx: pd.Index, ids: pd.Series, what: str) -> tuple[np.ndarray, np.
             raise GeoError(f"the exposure matrix names {what} id(s) {', '.join(missing[:5])} "
                            f"that are not in the {what} table")
     return codes, code_row
+
+
+def _same_ids_sorted(idx: pd.Index | np.ndarray, names: pd.Index | pd.Series) -> np.ndarray | None:
+    """Where ``names`` are exactly the ids of ``idx`` sorted (the categories :func:`exposure_matrix` gives a
+    matrix made from this table), the row of each name: the sorting order of ``idx``. Else None. A sort and one
+    comparison of the strings, not a hash lookup through Arrow strings."""
+    if len(names) != len(idx):
+        return None
+    own = idx if isinstance(idx, np.ndarray) else idx.to_numpy(dtype=object)
+    order = np.argsort(own, kind="stable")
+    if not np.array_equal(own[order], np.asarray(names, dtype=object)):
+        return None
+    return order.astype(np.int64)
 
 
 def positions(idx: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
@@ -124,7 +147,7 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
     out: dict[str, object] = {}  # columns, in order; one DataFrame at the end (inserting costs ~1 ms each)
     dist = matrix["distance_m"].to_numpy(dtype=float)
     # per-pair codes and one lookup per id, then compiled passes over the pairs
-    codes, code_row = row_codes(idx, matrix["community_id"], "community")
+    codes, code_row = row_codes(idx, matrix["community_id"], "community", cid)
     n = len(idx)
     counts = band_sums(codes, code_row, n, dist, rings, threads=default_threads())[:, :, 0]
     for j, d in enumerate(rings):
@@ -214,14 +237,14 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
                        f"got {population_method!r}")
     if population_method == "raster" and population_raster is None:
         raise GeoError("population_method 'raster' needs population_raster (a gridded population GeoTIFF)")
-    attrs = communities.set_index(pd.Index(cid))
-    pop = pd.to_numeric(attrs[population], errors="coerce") if population in attrs else \
-        pd.Series(np.nan, index=attrs.index)
-    hh = pd.to_numeric(attrs[households], errors="coerce") if households in attrs else \
-        pd.Series(np.nan, index=attrs.index)
+    # the values in the table's own row order, which is the order of cid (no re-indexed copy of the table)
+    pop = pd.to_numeric(communities[population], errors="coerce") if population in communities else \
+        pd.Series(np.nan, index=communities.index)
+    hh = pd.to_numeric(communities[households], errors="coerce") if households in communities else \
+        pd.Series(np.nan, index=communities.index)
     m = matrix
-    ccodes, ccode_row = row_codes(pd.Index(cid), m["community_id"], "community")
-    fcodes, fcode_row = row_codes(idx, m["facility_id"], "facility")
+    ccodes, ccode_row = row_codes(pd.Index(cid, dtype=object), m["community_id"], "community", cid)
+    fcodes, fcode_row = row_codes(idx, m["facility_id"], "facility", fid)
     pop_v, hh_v = pop.to_numpy(dtype=float), hh.to_numpy(dtype=float)
     pop0, hh0 = np.nan_to_num(pop_v), np.nan_to_num(hh_v)
     dist = m["distance_m"].to_numpy(dtype=float)
@@ -255,7 +278,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
             out[f"pop_within_{tag}"] = raster_population(population_raster, fac_by_id, d).reindex(idx).to_numpy()
             out[f"hh_within_{tag}"] = np.nan
         else:
-            weight = areal_shares(fac_by_id.geometry.to_numpy()[fpos], attrs.geometry.to_numpy()[cpos], d) \
+            weight = areal_shares(fac_by_id.geometry.to_numpy()[fpos], communities.geometry.to_numpy()[cpos], d) \
                 if len(m) else np.zeros(0)
             inside = weight > 0
             out[f"pop_within_{tag}"] = np.round(np.bincount(fpos, weights=pop0[cpos] * weight, minlength=n), 6)

@@ -182,13 +182,14 @@ def compiled_mask(geoms: np.ndarray, fxy: tuple[np.ndarray, np.ndarray, np.ndarr
 
 
 def facility_arrays(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray],
-                    spec: RingSpec) -> FacilityArrays:
+                    spec: RingSpec, compiled: np.ndarray | None = None) -> FacilityArrays:
     """The chunk's points and (multi)polygons as coordinate arrays for :func:`geo.kernels.grid_pairs`; other
-    geometry types (lines, collections) and empty geometries are marked KIND_SKIP."""
+    geometry types (lines, collections) and empty geometries are marked KIND_SKIP. ``compiled``: the
+    :func:`compiled_mask` of the chunk, when the caller has it."""
     geom = fc.geom
     n = len(geom)
     fx, fy, fpt = fxy
-    poly = compiled_mask(geom, fxy) & ~fpt
+    poly = (compiled_mask(geom, fxy) if compiled is None else compiled) & ~fpt
     kind = np.full(n, KIND_SKIP, dtype=np.int64)
     kind[fpt] = KIND_POINT
     kind[poly] = KIND_POLYGON
@@ -225,10 +226,11 @@ def chunk_pairs(fc: FacilityChunk, t: Targets, index: TargetIndex, spec: RingSpe
     pair through GEOS.
     """
     fxy = point_xy(fc.geom)
-    fa = facility_arrays(fc, fxy, spec)
+    meas = measurable(fc.geom)
+    compiled = fxy[2] | (np.isin(shapely.get_type_id(fc.geom), (3, 6)) & meas)  # compiled_mask, sharing meas
+    fa = facility_arrays(fc, fxy, spec, compiled)
     parts = [grid_pairs(index.grid, fa, spec.table, spec.count, threads=threads, bearing=bearing)]
-    compiled = fa.kind != KIND_SKIP
-    others = np.flatnonzero(measurable(fc.geom) & ~compiled)
+    others = np.flatnonzero(meas & ~compiled)
     if len(others):  # lines and the like, against every target
         parts.append(_geos_pairs(fc, t, spec, others, index.tree, np.arange(len(t.geom)), bearing))
     if index.has_other and compiled.any():  # kernel facilities against the targets that are not points

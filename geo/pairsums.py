@@ -3,7 +3,8 @@
 The matrix names its rows by codes (the Categorical codes of its id columns); ``code_row`` maps a code to
 the row of the summary table (-1 for an id the table does not have, which the caller reports). Every sum is one
 ``np.bincount`` over the pairs in matrix order (adding in pair order, so the sums are the same to the last bit
-whatever else changes); a minimum is one ``np.fmin.at``.
+whatever else changes); a minimum is one ``np.fmin.reduceat`` over runs of a row's pairs (the facility side of a
+matrix, sorted by facility) or one ``np.fmin.at``.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import numpy as np
 __all__ = ["band_sums", "nearest_in_pairs", "burden_sums"]
 
 
-def _bands(dist: np.ndarray, rings: np.ndarray) -> np.ndarray:
-    """Ring band of every pair: the number of ring distances it lies beyond (``len(rings)``: beyond all)."""
-    band = np.zeros(len(dist), dtype=np.int64)
+def _cells(codes: np.ndarray, code_row: np.ndarray, dist: np.ndarray, rings: np.ndarray) -> np.ndarray:
+    """Cell of every pair in a (row, ring band) table: ``row * (len(rings) + 1) + band``, the band being the
+    number of ring distances the pair lies beyond (``len(rings)``: beyond all)."""
+    cell = np.asarray(code_row, dtype=np.int64)[codes]
+    cell *= len(rings) + 1
     for r in rings:
-        band += dist > r
-    return band
+        cell += dist > r
+    return cell
 
 
 def band_sums(codes: np.ndarray, code_row: np.ndarray, n_rows: int, dist: np.ndarray, rings: np.ndarray, *,
@@ -41,13 +44,15 @@ def band_sums(codes: np.ndarray, code_row: np.ndarray, n_rows: int, dist: np.nda
     m = table.shape[1]
     k = len(rings) + 1
     width = m + 1 + (pair_w is not None)
-    cell = np.asarray(code_row, dtype=np.int64)[codes] * k + _bands(np.asarray(dist, dtype=np.float64), rings)
+    cell = _cells(codes, code_row, np.asarray(dist, dtype=np.float64), rings)
     size = n_rows * k
     out = np.zeros((size, width))
     if m or pair_w is not None:
         other = np.asarray(code_other, dtype=np.int64)[other_codes]
         for j in range(m):
-            out[:, j] = np.bincount(cell, weights=table[other, j], minlength=size)
+            col = np.ascontiguousarray(table[:, j])
+            if col.any():  # a column of zeros (no households given, no unknown population) sums to zeros
+                out[:, j] = np.bincount(cell, weights=col[other], minlength=size)
         if pair_w is not None:
             out[:, m + 1] = np.bincount(cell, weights=table[other, w_col] * np.asarray(pair_w, dtype=np.float64),
                                         minlength=size)
@@ -61,11 +66,19 @@ def nearest_in_pairs(codes: np.ndarray, code_row: np.ndarray, n_rows: int, other
     ties go to the smallest other code."""
     rows = np.asarray(code_row, dtype=np.int64)[codes]
     dist = np.asarray(dist, dtype=np.float64)
+    other_codes = np.asarray(other_codes, dtype=np.int64)
     best = np.full(n_rows, np.inf)
-    np.fmin.at(best, rows, dist)
-    tie = np.flatnonzero(dist == best[rows])
     code = np.full(n_rows, np.iinfo(np.int64).max, dtype=np.int64)
-    np.minimum.at(code, rows[tie], np.asarray(other_codes, dtype=np.int64)[tie])
+    grouped = len(rows) > 0 and bool((rows[1:] >= rows[:-1]).all())
+    if grouped:  # rows in runs (the facility side of a matrix): minimum per run, no scatter
+        start = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+        run_min = np.fmin.reduceat(dist, start)
+        best[rows[start]] = run_min
+        tie = np.flatnonzero(dist == np.repeat(run_min, np.diff(np.append(start, len(rows)))))
+    else:
+        np.fmin.at(best, rows, dist)
+        tie = np.flatnonzero(dist == best[rows])
+    np.minimum.at(code, rows[tie], other_codes[tie])
     none = np.isinf(best)
     best[none] = np.nan
     code[none] = -1
@@ -77,7 +90,8 @@ def burden_sums(codes: np.ndarray, code_row: np.ndarray, n_rows: int, dist: np.n
     """Per row: the sum of ``1 / max(distance_km, min_distance_km)`` over pairs within ``radius_m``, and with
     ``pair_w`` the same sum weighted by it."""
     dist = np.asarray(dist, dtype=np.float64)
-    sel = np.flatnonzero(dist <= radius_m)
+    within = dist <= radius_m
+    sel = slice(None) if within.all() else np.flatnonzero(within)  # all of them when the radius is the reach
     rows = np.asarray(code_row, dtype=np.int64)[np.asarray(codes)[sel]]
     inv = 1.0 / np.maximum(dist[sel] / 1000.0, float(min_distance_km))
     out = np.bincount(rows, weights=inv, minlength=n_rows).astype(float)

@@ -18,10 +18,11 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from .errors import GeoError
 from .kernels import default_threads
-from .pairs import MATRIX_DTYPES, FacilityChunk, Targets, chunk_bounds, chunk_pairs, compiled_mask, measurable
+from .pairs import MATRIX_DTYPES, FacilityChunk, Targets, chunk_bounds, chunk_pairs, measurable
 from .ringspec import RingSpec
 
 __all__ = ["run_pairs", "DEFAULT_CHUNK"]
@@ -68,8 +69,11 @@ def _serial(fgeom: np.ndarray, kind_code: np.ndarray, targets: Targets, spec: Ri
 
 
 def _any_other_facility(fgeom: np.ndarray) -> bool:
-    """Whether any facility goes through GEOS (a line, a collection: neither a point nor a (multi)polygon)."""
-    return bool((measurable(fgeom) & ~compiled_mask(fgeom)).any())
+    """Whether any facility goes through GEOS (a line, a collection: neither a point nor a (multi)polygon).
+    Points and (multi)polygons never do (measurable ones go through the grid kernel, the others have no pairs),
+    so only the other types are looked at."""
+    odd = ~np.isin(shapely.get_type_id(fgeom), (0, 3, 6))
+    return bool(odd.any() and measurable(fgeom[odd]).any())
 
 
 def _partition(part: gpd.GeoDataFrame, targets: Targets, spec: RingSpec, bearing: bool = True) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -22,16 +23,39 @@ MATRIX_COLUMNS = ["facility_id", "community_id", "distance_m", "ring_m", "bearin
 Rings = Sequence[float] | Mapping[str, Sequence[float]]
 
 
-def _id_order(gdf: gpd.GeoDataFrame, id_col: str, name: str) -> tuple[np.ndarray, np.ndarray]:
-    """The ids sorted, and the row order that sorts them."""
+def _id_order(gdf: gpd.GeoDataFrame, id_col: str, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ids sorted, the row order that sorts them, and the ids as checked."""
     ids = check_ids(gdf, id_col, name)
     order = np.argsort(ids, kind="stable")
-    return ids[order], order
+    return ids[order], order, ids
 
 
-def id_column(codes: np.ndarray, sorted_ids: np.ndarray) -> pd.Categorical:
-    """Ids as a Categorical over the sorted ids: integer codes, no string per row, sorts like the strings."""
-    return pd.Categorical.from_codes(codes, categories=pd.Index(sorted_ids, dtype=object).astype(str))
+#: categories of the matrices made here -> (the categories, the table's id array they were sorted from, the
+#: sorting order): the summaries then map a matrix code to a table row without comparing strings. Keyed by the
+#: categories' id and holding them (an Index is immutable; the id array is check_ids' read-only one).
+_SORTED_FROM: OrderedDict[int, tuple[pd.Index, np.ndarray, np.ndarray]] = OrderedDict()
+
+
+def id_column(codes: np.ndarray, sorted_ids: np.ndarray, source: tuple[np.ndarray, np.ndarray] | None = None
+              ) -> pd.Categorical:
+    """Ids as a Categorical over the sorted ids: integer codes, no string per row, sorts like the strings.
+    ``source``: the table's ids and the order that sorts them into ``sorted_ids`` (remembered for
+    :func:`rows_of_categories`)."""
+    cats = pd.Index(sorted_ids, dtype=object).astype(str)
+    if source is not None and not source[0].flags.writeable:
+        _SORTED_FROM[id(cats)] = (cats, source[0], source[1])
+        while len(_SORTED_FROM) > 8:
+            _SORTED_FROM.popitem(last=False)
+    return pd.Categorical.from_codes(codes, categories=cats)
+
+
+def rows_of_categories(categories: pd.Index, ids: np.ndarray) -> np.ndarray | None:
+    """Row in ``ids`` of every category, when the categories are those of a matrix made here from exactly this
+    id array (the same read-only array of :func:`geo._validate.check_ids`); else None."""
+    hit = _SORTED_FROM.get(id(categories))
+    if hit is None or hit[0] is not categories or hit[1] is not ids:
+        return None
+    return hit[2]
 
 
 def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, rings_m: Rings, *,
@@ -70,16 +94,16 @@ def exposure_matrix(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame,
     """
     check_same_crs((facilities, "facilities"), (communities, "communities"))
     spec = ring_spec(rings_m, facilities, kind_col=kind_col)
-    fid, forder = _id_order(facilities, facility_id, "facilities")
-    cid, corder = _id_order(communities, community_id, "communities")
+    fid, forder, facilities_ids = _id_order(facilities, facility_id, "facilities")
+    cid, corder, communities_ids = _id_order(communities, community_id, "communities")
     fgeom = np.asarray(facilities.geometry.array, dtype=object)[forder]
     cgeom = np.asarray(communities.geometry.array, dtype=object)[corder]
     kind_code = spec.kind_code[forder]
     res = run_pairs(fgeom, kind_code, Targets.of(cgeom), spec, crs=facilities.crs, workers=workers,
                     scheduler=scheduler, chunk=chunk, bearing=bearing)
     cols = {
-        "facility_id": id_column(res["fi"], fid),
-        "community_id": id_column(res["ci"], cid),
+        "facility_id": id_column(res["fi"], fid, (facilities_ids, forder)),
+        "community_id": id_column(res["ci"], cid, (communities_ids, corder)),
         "distance_m": res["distance_m"],
         "ring_m": res["ring_m"],
     }
