@@ -71,12 +71,25 @@ def _checked(ids: pd.Series, id_col: str, name: str) -> np.ndarray:
     return ids
 
 
+#: pairs of CRS objects (immutable) already found metric and equal, holding them so that their ids stay theirs
+_SAME_CRS: OrderedDict[tuple[int, int], tuple[object, object]] = OrderedDict()
+
+
 def check_same_crs(*layers: tuple[gpd.GeoDataFrame, str]) -> None:
     """Every layer metric, and all in the same CRS."""
+    crs = [gdf.crs for gdf, _ in layers]  # a GeoDataFrame builds its geometry column to answer: once each
+    first = crs[0]
+    if first is not None and all(_SAME_CRS.get((id(first), id(c)), (None, None))[1] is c for c in crs[1:]) \
+            and _SAME_CRS.get((id(first), id(first)), (None, None))[1] is first:
+        return
     for gdf, name in layers:
         assert_metric(gdf, name)
-    first, fname = layers[0]
-    for gdf, name in layers[1:]:
-        if not gdf.crs.equals(first.crs):
-            raise GeoError(f"{name} is in {gdf.crs.to_string()} but {fname} is in {first.crs.to_string()}; "
+    fname = layers[0][1]
+    for (gdf, name), c in zip(layers[1:], crs[1:]):
+        if not c.equals(first):
+            raise GeoError(f"{name} is in {c.to_string()} but {fname} is in {first.to_string()}; "
                            "convert both with geo.to_metric")
+    for c in crs:
+        _SAME_CRS[(id(first), id(c))] = (first, c)
+    while len(_SAME_CRS) > 16:
+        _SAME_CRS.popitem(last=False)

@@ -8,12 +8,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._validate import check_ids
+from ._validate import check_ids, check_same_crs
 from .errors import GeoError
 from .kernels import default_threads
 from .pairsums import band_sums, burden_sums, nearest_in_pairs
 from .population import POPULATION_METHODS, areal_shares, default_method, raster_population
-from .proximity import Rings, exposure_matrix, nearest, rows_of_categories
+from .proximity import Rings, exposure_matrix, nearest_arrays, rows_of_categories
 from .ringspec import DEFAULT_KIND, union_rings
 from .wind import WindRose, wind_weights
 
@@ -78,11 +78,12 @@ def _covered_m(rings_m: Rings) -> float:
 
 
 def _nearest(codes: np.ndarray, code_row: np.ndarray, matrix_other: np.ndarray, other_ids: np.ndarray,
-             dist: np.ndarray, idx: pd.Index, far: Callable[[np.ndarray], pd.DataFrame] | None,
+             dist: np.ndarray, idx: pd.Index, far: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None,
              covered_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Nearest other id and distance of every row of ``idx``: from the matrix where the row has a pair within
     ``covered_m`` (the matrix then holds every closer pair), else from ``far`` (a nearest-neighbour query over
-    all features, given those rows). Ties go to the smallest other code (the smallest id)."""
+    all features, given those rows: their nearest ids and distances). Ties go to the smallest other code (the
+    smallest id)."""
     d, code = nearest_in_pairs(codes, code_row, len(idx), matrix_other, dist, threads=default_threads())
     ids = np.full(len(idx), None, dtype=object)
     has = (code >= 0) & (d <= covered_m)
@@ -91,9 +92,7 @@ def _nearest(codes: np.ndarray, code_row: np.ndarray, matrix_other: np.ndarray, 
     ids[has] = other_ids[code[has]]
     if far is not None and (~has).any():
         rest = np.flatnonzero(~has)
-        nf = far(rest)
-        ids[rest] = nf["nearest_facility_id"].to_numpy(dtype=object)
-        d[rest] = nf["nearest_facility_m"].to_numpy(dtype=float)
+        ids[rest], d[rest] = far(rest)
     return ids, d
 
 
@@ -163,8 +162,11 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
             for j, d in enumerate(kr):
                 out[f"{kind}_within_{tag(d)}"] = kc[:, j].astype(int)
     fcode, fids = _matrix_codes(matrix["facility_id"])
-    def far_nearest(rows: np.ndarray) -> pd.DataFrame:
-        return nearest(facilities, communities.iloc[rows], facility_id=facility_id, community_id=community_id)
+    def far_nearest(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        check_same_crs((facilities, "facilities"), (communities, "communities"))
+        return nearest_arrays(np.asarray(facilities.geometry.array, dtype=object),
+                              check_ids(facilities, facility_id, "facilities"),
+                              np.asarray(communities.geometry.array, dtype=object)[rows])
 
     far = far_nearest if facilities is not None else None
     near_id, near_m = _nearest(codes, code_row, fcode, fids, dist, idx, far, _covered_m(rings_m))
@@ -297,8 +299,10 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
             out[f"receptors_within_{name_of(d)}"] = 0
     ccode, cids = _matrix_codes(m["community_id"])
 
-    def far(rows: np.ndarray) -> pd.DataFrame:
-        return nearest(communities, facilities.iloc[rows], facility_id=community_id, community_id=facility_id)
+    def far(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        check_same_crs((communities, "communities"), (facilities, "facilities"))
+        return nearest_arrays(np.asarray(communities.geometry.array, dtype=object), cid,
+                              np.asarray(facilities.geometry.array, dtype=object)[rows])
 
     _, out["nearest_community_m"] = _nearest(fcodes, fcode_row, ccode, cids, dist, idx, far, _covered_m(rings_m))
     out["population_method"] = population_method

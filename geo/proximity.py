@@ -16,7 +16,7 @@ from .pairs import Targets
 from .parallel import DEFAULT_CHUNK, run_pairs
 from .ringspec import ring_spec
 
-__all__ = ["exposure_matrix", "nearest", "MATRIX_COLUMNS"]
+__all__ = ["exposure_matrix", "nearest", "nearest_arrays", "MATRIX_COLUMNS"]
 
 MATRIX_COLUMNS = ["facility_id", "community_id", "distance_m", "ring_m", "bearing_deg"]
 
@@ -129,12 +129,20 @@ def nearest(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, faci
     check_same_crs((facilities, "facilities"), (communities, "communities"))
     fid = check_ids(facilities, facility_id, "facilities")
     cid = check_ids(communities, community_id, "communities")
-    out = pd.DataFrame({"nearest_facility_id": pd.Series([None] * len(cid), dtype=object),
-                        "nearest_facility_m": np.full(len(cid), np.nan)}, index=pd.Index(cid, name=community_id))
-    if len(fid) == 0 or len(cid) == 0:
-        return out
-    fgeom = np.asarray(facilities.geometry.array, dtype=object)
-    cgeom = np.asarray(communities.geometry.array, dtype=object)
+    ids, d = nearest_arrays(np.asarray(facilities.geometry.array, dtype=object), fid,
+                            np.asarray(communities.geometry.array, dtype=object))
+    idx = pd.Index(cid, name=community_id)
+    return pd.DataFrame({"nearest_facility_id": pd.Series(ids, index=idx, dtype=object), "nearest_facility_m": d},
+                        index=idx)
+
+
+def nearest_arrays(fgeom: np.ndarray, fid: np.ndarray, cgeom: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest of the facilities ``fgeom`` (ids ``fid``) to every community geometry ``cgeom``: its id
+    (None without facilities) and the distance to the millimetre (NaN without). Ties go to the smallest id."""
+    ids = np.full(len(cgeom), None, dtype=object)
+    d = np.full(len(cgeom), np.nan)
+    if len(fid) == 0 or len(cgeom) == 0:
+        return ids, d
     tree = shapely.STRtree(fgeom)
     ci, fi = tree.query_nearest(cgeom, all_matches=True, return_distance=False)
     dist = shapely.distance(cgeom[ci], fgeom[fi])
@@ -145,10 +153,6 @@ def nearest(facilities: gpd.GeoDataFrame, communities: gpd.GeoDataFrame, *, faci
     ci, fi, dist = ci[order], fi[order], dist[order]
     first = np.ones(len(ci), dtype=bool)
     first[1:] = ci[1:] != ci[:-1]
-    ids = np.full(len(cid), None, dtype=object)
     ids[ci[first]] = fid[fi[first]]
-    out["nearest_facility_id"] = pd.Series(ids, index=out.index, dtype=object)
-    d = np.full(len(cid), np.nan)
     d[ci[first]] = np.round(dist[first], 3)
-    out["nearest_facility_m"] = d
-    return out
+    return ids, d
