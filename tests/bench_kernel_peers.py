@@ -17,7 +17,8 @@ results are compared cell by cell (any differing cell is printed and the run fai
 Each peer runs in fresh processes (``--runs``, 3 by default; the table gives the median): the process reads the
 layers (not timed), then computes twice, timing each: the **first call** in the process and a **second call**.
 Reading, imports, connecting and loading DuckDB's extension are not timed; fetching the (small) result tables
-into Python is.
+into Python is. Beside the wall-clock seconds, the CPU seconds of the peer's process (all its threads; not for
+PostGIS, which works in its server) show what each costs when the machine is shared.
 
 * **ecotown**: ``geo.exposure_matrix(..., bearing=False)`` + ``geo.community_exposure`` + ``geo.facility_exposure``
   (they compute more than asked here: burden, households, villages and unknown populations per ring, nearest
@@ -27,8 +28,9 @@ into Python is.
   ``--show-sql``).
 * **PostGIS** (Debian's PostgreSQL and PostGIS in a throwaway cluster, see :mod:`tests.postgis_cluster`): tables
   copied in with GiST indexes, VACUUM ANALYZE (not timed); the SQL of :data:`POSTGIS_SQL` on a fresh connection
-  per process: one ``ST_DWithin`` join into an unlogged table, with a parallel plan (``max_parallel_workers_per_gather``
-  = the cores, ``work_mem`` 256 MB), then two parallel aggregates.
+  per process: one ``ST_DWithin`` join into an unlogged table, with a parallel plan (:data:`POSTGIS_SETTINGS`:
+  ``max_parallel_workers_per_gather`` = the cores, cheap parallel setup, ``work_mem`` 256 MB), then the two
+  aggregates.
 * **geopandas**: ``sjoin(predicate="dwithin")``, shapely distances of the pairs, ``groupby``, and
   ``sjoin_nearest`` for the nearest facility (:func:`geopandas_way`).
 
@@ -85,8 +87,11 @@ POSTGIS_SQL = [
     """SELECT v.id AS vid, min(round(ST_Distance(f.geom, v.geom) * 1000) / 1000) AS nearest_m
   FROM vil AS v CROSS JOIN fac AS f WHERE NOT EXISTS (SELECT 1 FROM pairs p WHERE p.vid = v.id) GROUP BY v.id""",
 ]
+#: the session's tuning: parallel workers up to the cores, and parallel plans made cheap enough that the planner
+#: takes them for these joins (its defaults keep tables of this size on one process); no JIT for one query
 POSTGIS_SETTINGS = ["SET max_parallel_workers_per_gather = {cores}", "SET max_parallel_workers = {cores}",
-                    "SET work_mem = '256MB'", "SET jit = off"]
+                    "SET parallel_setup_cost = 10", "SET parallel_tuple_cost = 0.001",
+                    "SET min_parallel_table_scan_size = 0", "SET work_mem = '256MB'", "SET jit = off"]
 
 
 # ------------------------------------------------------------------------------------------------ reading
@@ -147,9 +152,9 @@ def ecotown_worker(gpkg: Path) -> tuple[list[float], dict[str, np.ndarray], dict
 
     times = []
     for _ in range(2):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         ce, fe = call(bearing=False)
-        times.append(time.perf_counter() - t)
+        times.append((time.perf_counter() - t, time.process_time() - c))
     t = time.perf_counter()
     call(bearing=True)
     extra = {"with_bearing_s": time.perf_counter() - t}
@@ -183,12 +188,12 @@ def duckdb_worker(gpkg: Path, show: bool = False) -> tuple[list[float], dict[str
         extra["plan"] = plan
     times = []
     for _ in range(2):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         con.execute(DUCKDB_SQL[0])
         com = con.execute(DUCKDB_SQL[1]).fetchall()
         fac = con.execute(DUCKDB_SQL[2]).fetchall()
         far = con.execute(DUCKDB_SQL[3]).fetchall()
-        times.append(time.perf_counter() - t)
+        times.append((time.perf_counter() - t, time.process_time() - c))
     return times, _from_tables(all_v, all_f, com, fac, far), extra
 
 
@@ -207,13 +212,13 @@ def postgis_worker(socket_dir: str, show: bool = False) -> tuple[list[float], di
             extra["plan"] = "\n".join(r[0] for r in cur.execute("EXPLAIN " + select).fetchall())
         times = []
         for _ in range(2):
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             cur.execute(POSTGIS_SQL[0])
             cur.execute(POSTGIS_SQL[1])
             com = cur.execute(POSTGIS_SQL[2]).fetchall()
             fac = cur.execute(POSTGIS_SQL[3]).fetchall()
             far = cur.execute(POSTGIS_SQL[4]).fetchall()
-            times.append(time.perf_counter() - t)
+            times.append((time.perf_counter() - t, time.process_time() - c))
         cur.execute(POSTGIS_SQL[0])
     return times, _from_tables(all_v, all_f, com, fac, far), extra
 
@@ -242,9 +247,9 @@ def geopandas_worker(gpkg: Path) -> tuple[list[float], dict[str, np.ndarray], di
     fac, vill = read_layers(gpkg)
     times = []
     for _ in range(2):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         counts, nearest, pops = geopandas_way(fac, vill)
-        times.append(time.perf_counter() - t)
+        times.append((time.perf_counter() - t, time.process_time() - c))
     import geopandas
 
     res = _result(counts.index, counts.to_numpy(), nearest.to_numpy(), pops.index, pops.to_numpy())
@@ -369,10 +374,14 @@ def main() -> None:
                    "pairs": int(results[ref]["counts"][:, -1].sum()),
                    "equal": "yes" if len(peers) > 1 and not failed else ("-" if len(peers) == 1 else "NO")}
             for peer in peers:
-                row[f"{peer} first"] = statistics.median(t[0] for t in times[peer])
-                row[f"{peer} second"] = statistics.median(t[1] for t in times[peer])
+                row[f"{peer} first"] = statistics.median(t[0][0] for t in times[peer])
+                row[f"{peer} second"] = statistics.median(t[1][0] for t in times[peer])
             if notes.get("with_bearing"):
                 row["ecotown with bearing"] = statistics.median(notes["with_bearing"])
+            for peer in peers:  # CPU seconds of the process (all its threads); PostGIS works in its server
+                if peer != "postgis":
+                    row[f"{peer} cpu first/second"] = (f"{statistics.median(t[0][1] for t in times[peer]):.3f} / "
+                                                       f"{statistics.median(t[1][1] for t in times[peer]):.3f}")
             rows.append(row)
             print("  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
     finally:
