@@ -238,6 +238,7 @@ def _range_pairs(f0: int, f1: int, g: PointGrid, fa: FacilityArrays, segs: _Segm
         near = ex * ex + ey * ey <= reach[ls] * reach[ls]  # beyond the box's reach: cannot round into a ring
         dist[s[~near]] = np.inf
         s = s[near]
+        assert segs is not None  # built whenever there is a polygon facility
         dist[s], dx[s], dy[s] = _polygon_measure(fa, segs, f[lf[s]], px[s], py[s])
     keep = np.flatnonzero(dist <= r[lf])
     key = lf[keep] * np.int64(len(g.x)) + g.items[j[keep]]

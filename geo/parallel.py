@@ -44,7 +44,7 @@ def _empty(bearing: bool = True) -> dict[str, np.ndarray]:
 def _concat(parts: list[dict[str, np.ndarray]], bearing: bool = True) -> dict[str, np.ndarray]:
     if not parts:
         return _empty(bearing)
-    out = {}
+    out: dict[str, np.ndarray] = {}
     for k, t in _dtypes(bearing).items():  # column by column, freeing each column's chunks as it goes
         out[k] = np.concatenate([p.pop(k) for p in parts]).astype(t, copy=False)
     return out
