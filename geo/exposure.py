@@ -11,7 +11,7 @@ import pandas as pd
 from ._validate import check_ids, check_same_crs
 from .errors import GeoError
 from .kernels import default_threads
-from .pairsums import band_sums, burden_sums, nearest_in_pairs
+from .pairsums import band_sums, burden_sums, nearest_in_pairs, pair_rows
 from .population import POPULATION_METHODS, areal_shares, default_method, raster_population
 from .proximity import Rings, exposure_matrix, nearest_arrays, rows_of_categories
 from .ringspec import DEFAULT_KIND, union_rings
@@ -77,7 +77,7 @@ def _covered_m(rings_m: Rings) -> float:
     return float(max(rings_m))
 
 
-def _nearest(codes: np.ndarray, code_row: np.ndarray, matrix_other: np.ndarray, other_ids: np.ndarray,
+def _nearest(codes: np.ndarray, code_row: np.ndarray | None, matrix_other: np.ndarray, other_ids: np.ndarray,
              dist: np.ndarray, idx: pd.Index, far: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None,
              covered_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Nearest other id and distance of every row of ``idx``: from the matrix where the row has a pair within
@@ -148,7 +148,8 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
     # per-pair codes and one lookup per id, then compiled passes over the pairs
     codes, code_row = row_codes(idx, matrix["community_id"], "community", cid)
     n = len(idx)
-    counts = band_sums(codes, code_row, n, dist, rings, threads=default_threads())[:, :, 0]
+    rows = pair_rows(codes, code_row)  # once for the sums below (they take rows with code_row None)
+    counts = band_sums(rows, None, n, dist, rings, threads=default_threads())[:, :, 0]
     for j, d in enumerate(rings):
         out[f"fac_within_{tag(d)}"] = counts[:, j].astype(int)
     by_kind = _kind_rings(rings_m)
@@ -158,7 +159,7 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
         for kind, kr in by_kind.items():
             # the 'default' rings cover every kind the mapping does not name
             sel = ~np.isin(mk, named) if kind == DEFAULT_KIND else mk == kind
-            kc = band_sums(codes[sel], code_row, n, dist[sel], kr)[:, :, 0]
+            kc = band_sums(rows[sel], None, n, dist[sel], kr)[:, :, 0]
             for j, d in enumerate(kr):
                 out[f"{kind}_within_{tag(d)}"] = kc[:, j].astype(int)
     fcode, fids = _matrix_codes(matrix["facility_id"])
@@ -169,13 +170,13 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
                               np.asarray(communities.geometry.array, dtype=object)[rows])
 
     far = far_nearest if facilities is not None else None
-    near_id, near_m = _nearest(codes, code_row, fcode, fids, dist, idx, far, _covered_m(rings_m))
+    near_id, near_m = _nearest(rows, None, fcode, fids, dist, idx, far, _covered_m(rings_m))
     out["nearest_facility_id"] = pd.Series(near_id, index=idx, dtype=object)
     out["nearest_facility_m"] = near_m
     ww = None
     if wind is not None:
         ww = wind_weights(matrix["bearing_deg"].to_numpy(dtype=float), wind)
-    burden, burden_w = burden_sums(codes, code_row, n, dist, burden_radius_m, min_distance_km, ww)
+    burden, burden_w = burden_sums(rows, None, n, dist, burden_radius_m, min_distance_km, ww)
     out["burden"] = np.round(burden, 6)
     if wind is not None:
         out["burden_wind"] = np.round(burden_w, 6)
@@ -247,6 +248,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
     m = matrix
     ccodes, ccode_row = row_codes(pd.Index(cid, dtype=object), m["community_id"], "community", cid)
     fcodes, fcode_row = row_codes(idx, m["facility_id"], "facility", fid)
+    frows = pair_rows(fcodes, fcode_row)  # once for the sums below
     pop_v, hh_v = pop.to_numpy(dtype=float), hh.to_numpy(dtype=float)
     pop0, hh0 = np.nan_to_num(pop_v), np.nan_to_num(hh_v)
     dist = m["distance_m"].to_numpy(dtype=float)
@@ -258,7 +260,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
         # one compiled pass over the pairs: people, households, unknown populations, villages (and people
         # weighted by the wind) per facility and ring band, then running sums: every ring at once
         village = np.column_stack([pop0, hh0, np.isnan(pop_v).astype(float)])
-        sums = band_sums(fcodes, fcode_row, n, dist, rings, other_codes=ccodes, code_other=ccode_row,
+        sums = band_sums(frows, None, n, dist, rings, other_codes=ccodes, code_other=ccode_row,
                          table=village, pair_w=ww, w_col=0, threads=default_threads())
         pop_c, hh_c, unk_c, vil_c = sums[:, :, 0], sums[:, :, 1], sums[:, :, 2], sums[:, :, 3]
         wind_c = sums[:, :, 4] if ww is not None else None
@@ -271,7 +273,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
             out[f"villages_within_{tag}"] = vil_c[:, j].astype(int)
             out[f"pop_unknown_within_{tag}"] = unk_c[:, j].astype(int)
     if population_method != "point":
-        cpos, fpos = ccode_row[ccodes], fcode_row[fcodes]
+        cpos, fpos = ccode_row[ccodes], frows
         unknown = np.isnan(pop_v)[cpos]
     for d in rings if population_method != "point" else []:
         inside = dist <= d
@@ -304,7 +306,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
         return nearest_arrays(np.asarray(communities.geometry.array, dtype=object), cid,
                               np.asarray(facilities.geometry.array, dtype=object)[rows])
 
-    _, out["nearest_community_m"] = _nearest(fcodes, fcode_row, ccode, cids, dist, idx, far, _covered_m(rings_m))
+    _, out["nearest_community_m"] = _nearest(frows, None, ccode, cids, dist, idx, far, _covered_m(rings_m))
     out["population_method"] = population_method
     table = pd.DataFrame(out, index=idx)
     table.attrs["population_method"] = population_method

@@ -11,26 +11,34 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["band_sums", "nearest_in_pairs", "burden_sums"]
+__all__ = ["band_sums", "nearest_in_pairs", "burden_sums", "pair_rows"]
 
 
-def _cells(codes: np.ndarray, code_row: np.ndarray, dist: np.ndarray, rings: np.ndarray) -> np.ndarray:
+def pair_rows(codes: np.ndarray, code_row: np.ndarray | None) -> np.ndarray:
+    """The row of every pair (``code_row[codes]``; ``codes`` themselves when ``code_row`` is None: rows already,
+    computed once by a caller that runs several of these sums)."""
+    if code_row is None:
+        return np.asarray(codes)
+    return np.asarray(code_row, dtype=np.int64)[codes]
+
+
+def _cells(codes: np.ndarray, code_row: np.ndarray | None, dist: np.ndarray, rings: np.ndarray) -> np.ndarray:
     """Cell of every pair in a (row, ring band) table: ``row * (len(rings) + 1) + band``, the band being the
     number of ring distances the pair lies beyond (``len(rings)``: beyond all)."""
-    cell = np.asarray(code_row, dtype=np.int64)[codes]
-    cell *= len(rings) + 1
+    cell = pair_rows(codes, code_row) * (len(rings) + 1)
     for r in rings:
         cell += dist > r
     return cell
 
 
-def band_sums(codes: np.ndarray, code_row: np.ndarray, n_rows: int, dist: np.ndarray, rings: np.ndarray, *,
+def band_sums(codes: np.ndarray, code_row: np.ndarray | None, n_rows: int, dist: np.ndarray, rings: np.ndarray, *,
               other_codes: np.ndarray | None = None, code_other: np.ndarray | None = None,
               table: np.ndarray | None = None, pair_w: np.ndarray | None = None, w_col: int = 0,
               threads: int = 1) -> np.ndarray:
     """Cumulative sums within each ring distance, per row: ``(n_rows, len(rings), m + 1 [+ 1])``.
 
-    Pair ``i`` belongs to row ``code_row[codes[i]]`` and to every ring ``d >= dist[i]``. Column ``j < m`` sums
+    Pair ``i`` belongs to row ``code_row[codes[i]]`` (``codes[i]`` when ``code_row`` is None) and to every ring
+    ``d >= dist[i]``. Column ``j < m`` sums
     ``table[code_other[other_codes[i]], j]`` (values of the pair's other side, e.g. a village's population),
     column ``m`` counts pairs, and with ``pair_w`` column ``m + 1`` sums ``table[.., w_col] * pair_w[i]``.
     (``threads`` is accepted for the callers and not used: every sum is one pass.)
@@ -60,13 +68,12 @@ def band_sums(codes: np.ndarray, code_row: np.ndarray, n_rows: int, dist: np.nda
     return np.cumsum(out.reshape(n_rows, k, width)[:, : len(rings), :], axis=1)
 
 
-def nearest_in_pairs(codes: np.ndarray, code_row: np.ndarray, n_rows: int, other_codes: np.ndarray,
+def nearest_in_pairs(codes: np.ndarray, code_row: np.ndarray | None, n_rows: int, other_codes: np.ndarray,
                      dist: np.ndarray, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
     """Per row: the least pair distance (NaN without pairs) and that pair's other code (-1 without pairs);
     ties go to the smallest other code."""
-    rows = np.asarray(code_row, dtype=np.int64)[codes]
+    rows = pair_rows(codes, code_row)
     dist = np.asarray(dist, dtype=np.float64)
-    other_codes = np.asarray(other_codes, dtype=np.int64)
     best = np.full(n_rows, np.inf)
     code = np.full(n_rows, np.iinfo(np.int64).max, dtype=np.int64)
     grouped = len(rows) > 0 and bool((rows[1:] >= rows[:-1]).all())
@@ -78,21 +85,21 @@ def nearest_in_pairs(codes: np.ndarray, code_row: np.ndarray, n_rows: int, other
     else:
         np.fmin.at(best, rows, dist)
         tie = np.flatnonzero(dist == best[rows])
-    np.minimum.at(code, rows[tie], other_codes[tie])
+    np.minimum.at(code, rows[tie], np.asarray(other_codes)[tie].astype(np.int64))
     none = np.isinf(best)
     best[none] = np.nan
     code[none] = -1
     return best, code
 
 
-def burden_sums(codes: np.ndarray, code_row: np.ndarray, n_rows: int, dist: np.ndarray, radius_m: float,
+def burden_sums(codes: np.ndarray, code_row: np.ndarray | None, n_rows: int, dist: np.ndarray, radius_m: float,
                 min_distance_km: float, pair_w: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Per row: the sum of ``1 / max(distance_km, min_distance_km)`` over pairs within ``radius_m``, and with
     ``pair_w`` the same sum weighted by it."""
     dist = np.asarray(dist, dtype=np.float64)
     within = dist <= radius_m
     sel = slice(None) if within.all() else np.flatnonzero(within)  # all of them when the radius is the reach
-    rows = np.asarray(code_row, dtype=np.int64)[np.asarray(codes)[sel]]
+    rows = pair_rows(np.asarray(codes)[sel], code_row)
     inv = 1.0 / np.maximum(dist[sel] / 1000.0, float(min_distance_km))
     out = np.bincount(rows, weights=inv, minlength=n_rows).astype(float)
     if pair_w is None:
