@@ -85,7 +85,7 @@ def check_same_crs(*layers: tuple[gpd.GeoDataFrame, str]) -> None:
     for gdf, name in layers:
         assert_metric(gdf, name)
     fname = layers[0][1]
-    for (gdf, name), c in zip(layers[1:], crs[1:]):
+    for (_, name), c in zip(layers[1:], crs[1:]):
         if not c.equals(first):
             raise GeoError(f"{name} is in {c.to_string()} but {fname} is in {first.to_string()}; "
                            "convert both with geo.to_metric")
