@@ -104,6 +104,14 @@ def _matrix_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return inv.astype(np.int64), uniq
 
 
+def _bearings(matrix: pd.DataFrame) -> np.ndarray:
+    """The matrix's bearings, which the wind weighting needs."""
+    if "bearing_deg" not in matrix.columns:
+        raise GeoError("weighting by the wind needs the pairs' bearings: make the exposure matrix with "
+                       "exposure_matrix(..., bearing=True) (the default)")
+    return matrix["bearing_deg"].to_numpy(dtype=float)
+
+
 def _namer(ring_names: Mapping[int, int] | None) -> Callable[[float], int]:
     """The distance a column of measured distance ``d`` is named by."""
     names = {int(k): int(v) for k, v in (ring_names or {}).items()}
@@ -175,7 +183,7 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
     out["nearest_facility_m"] = near_m
     ww = None
     if wind is not None:
-        ww = wind_weights(matrix["bearing_deg"].to_numpy(dtype=float), wind)
+        ww = wind_weights(_bearings(matrix), wind)
     burden, burden_w = burden_sums(rows, None, n, dist, burden_radius_m, min_distance_km, ww)
     out["burden"] = np.round(burden, 6)
     if wind is not None:
@@ -252,7 +260,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
     pop_v, hh_v = pop.to_numpy(dtype=float), hh.to_numpy(dtype=float)
     pop0, hh0 = np.nan_to_num(pop_v), np.nan_to_num(hh_v)
     dist = m["distance_m"].to_numpy(dtype=float)
-    ww = wind_weights(m["bearing_deg"].to_numpy(dtype=float), wind) if wind is not None else None
+    ww = wind_weights(_bearings(m), wind) if wind is not None else None
     fac_by_id = facilities.set_index(pd.Index(fid)) if population_method in ("areal", "raster") else None
     out: dict[str, object] = {}  # columns, in order; one DataFrame at the end (inserting costs ~1 ms each)
     n = len(idx)
