@@ -8,30 +8,40 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from ._validate import check_ids
+from ._validate import check_ids, check_same_crs
 from .errors import GeoError
 from .kernels import default_threads
-from .pairsums import band_sums, burden_sums, nearest_in_pairs
+from .pairsums import band_sums, burden_sums, nearest_in_pairs, pair_rows
 from .population import POPULATION_METHODS, areal_shares, default_method, raster_population
-from .proximity import Rings, exposure_matrix, nearest
+from .proximity import Rings, exposure_matrix, nearest_arrays, rows_of_categories
 from .ringspec import DEFAULT_KIND, union_rings
 from .wind import WindRose, wind_weights
 
 __all__ = ["community_exposure", "facility_exposure", "positions"]
 
 
-def row_codes(idx: pd.Index, ids: pd.Series, what: str) -> tuple[np.ndarray, np.ndarray]:
+def row_codes(idx: pd.Index, ids: pd.Series, what: str, own: np.ndarray | None = None
+              ) -> tuple[np.ndarray, np.ndarray]:
     """Per-pair codes of a matrix id column and the map code -> position in ``idx`` (what the compiled sums of
     :mod:`geo.pairsums` take). A Categorical (what :func:`exposure_matrix` gives) keeps its own codes and is
     looked up once per category; plain ids are each their own code. An id the table lacks is an error, not a
-    silent drop."""
+    silent drop. ``own``: the table's ids as :func:`geo._validate.check_ids` gave them (the order of ``idx``),
+    which finds the rows of a matrix made from this very table without comparing strings."""
+    code_row = None
     if isinstance(ids.dtype, pd.CategoricalDtype):
-        codes, names = ids.cat.codes.to_numpy(), ids.cat.categories.astype(str)
+        codes = ids.cat.codes.to_numpy()
+        if own is not None:
+            code_row = rows_of_categories(ids.cat.categories, own)
+        names = ids.cat.categories.astype(str) if code_row is None else None
     else:
         codes, names = np.arange(len(ids)), ids.astype(str)
-    code_row = idx.get_indexer(names).astype(np.int64)
+    if code_row is None:
+        code_row = _same_ids_sorted(idx if own is None else own, names)
+    if code_row is None:
+        code_row = idx.get_indexer(names).astype(np.int64)
     nan = codes < 0
     if (code_row < 0).any() or nan.any():
+        names = ids.cat.categories.astype(str) if names is None else names
         used = np.bincount(codes[~nan], minlength=len(code_row)) > 0
         missing = sorted({str(c) for c in np.asarray(names)[(code_row < 0) & used]})
         missing += ["<missing>"] if nan.any() else []
@@ -39,6 +49,19 @@ def row_codes(idx: pd.Index, ids: pd.Series, what: str) -> tuple[np.ndarray, np.
             raise GeoError(f"the exposure matrix names {what} id(s) {', '.join(missing[:5])} "
                            f"that are not in the {what} table")
     return codes, code_row
+
+
+def _same_ids_sorted(idx: pd.Index | np.ndarray, names: pd.Index | pd.Series) -> np.ndarray | None:
+    """Where ``names`` are exactly the ids of ``idx`` sorted (the categories :func:`exposure_matrix` gives a
+    matrix made from this table), the row of each name: the sorting order of ``idx``. Else None. A sort and one
+    comparison of the strings, not a hash lookup through Arrow strings."""
+    if len(names) != len(idx):
+        return None
+    own = idx if isinstance(idx, np.ndarray) else idx.to_numpy(dtype=object)
+    order = np.argsort(own, kind="stable")
+    if not np.array_equal(own[order], np.asarray(names, dtype=object)):
+        return None
+    return order.astype(np.int64)
 
 
 def positions(idx: pd.Index, ids: pd.Series, what: str) -> np.ndarray:
@@ -54,12 +77,13 @@ def _covered_m(rings_m: Rings) -> float:
     return float(max(rings_m))
 
 
-def _nearest(codes: np.ndarray, code_row: np.ndarray, matrix_other: np.ndarray, other_ids: np.ndarray,
-             dist: np.ndarray, idx: pd.Index, far: Callable[[np.ndarray], pd.DataFrame] | None,
+def _nearest(codes: np.ndarray, code_row: np.ndarray | None, matrix_other: np.ndarray, other_ids: np.ndarray,
+             dist: np.ndarray, idx: pd.Index, far: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None,
              covered_m: float) -> tuple[np.ndarray, np.ndarray]:
     """Nearest other id and distance of every row of ``idx``: from the matrix where the row has a pair within
     ``covered_m`` (the matrix then holds every closer pair), else from ``far`` (a nearest-neighbour query over
-    all features, given those rows). Ties go to the smallest other code (the smallest id)."""
+    all features, given those rows: their nearest ids and distances). Ties go to the smallest other code (the
+    smallest id)."""
     d, code = nearest_in_pairs(codes, code_row, len(idx), matrix_other, dist, threads=default_threads())
     ids = np.full(len(idx), None, dtype=object)
     has = (code >= 0) & (d <= covered_m)
@@ -68,9 +92,7 @@ def _nearest(codes: np.ndarray, code_row: np.ndarray, matrix_other: np.ndarray, 
     ids[has] = other_ids[code[has]]
     if far is not None and (~has).any():
         rest = np.flatnonzero(~has)
-        nf = far(rest)
-        ids[rest] = nf["nearest_facility_id"].to_numpy(dtype=object)
-        d[rest] = nf["nearest_facility_m"].to_numpy(dtype=float)
+        ids[rest], d[rest] = far(rest)
     return ids, d
 
 
@@ -80,6 +102,14 @@ def _matrix_codes(ids: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         return ids.cat.codes.to_numpy(), ids.cat.categories.astype(str).to_numpy(dtype=object)
     uniq, inv = np.unique(ids.astype(str).to_numpy(dtype=object), return_inverse=True)
     return inv.astype(np.int64), uniq
+
+
+def _bearings(matrix: pd.DataFrame) -> np.ndarray:
+    """The matrix's bearings, which the wind weighting needs."""
+    if "bearing_deg" not in matrix.columns:
+        raise GeoError("weighting by the wind needs the pairs' bearings: make the exposure matrix with "
+                       "exposure_matrix(..., bearing=True) (the default)")
+    return matrix["bearing_deg"].to_numpy(dtype=float)
 
 
 def _namer(ring_names: Mapping[int, int] | None) -> Callable[[float], int]:
@@ -124,9 +154,10 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
     out: dict[str, object] = {}  # columns, in order; one DataFrame at the end (inserting costs ~1 ms each)
     dist = matrix["distance_m"].to_numpy(dtype=float)
     # per-pair codes and one lookup per id, then compiled passes over the pairs
-    codes, code_row = row_codes(idx, matrix["community_id"], "community")
+    codes, code_row = row_codes(idx, matrix["community_id"], "community", cid)
     n = len(idx)
-    counts = band_sums(codes, code_row, n, dist, rings, threads=default_threads())[:, :, 0]
+    rows = pair_rows(codes, code_row)  # once for the sums below (they take rows with code_row None)
+    counts = band_sums(rows, None, n, dist, rings, threads=default_threads())[:, :, 0]
     for j, d in enumerate(rings):
         out[f"fac_within_{tag(d)}"] = counts[:, j].astype(int)
     by_kind = _kind_rings(rings_m)
@@ -136,21 +167,24 @@ def community_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, ring
         for kind, kr in by_kind.items():
             # the 'default' rings cover every kind the mapping does not name
             sel = ~np.isin(mk, named) if kind == DEFAULT_KIND else mk == kind
-            kc = band_sums(codes[sel], code_row, n, dist[sel], kr)[:, :, 0]
+            kc = band_sums(rows[sel], None, n, dist[sel], kr)[:, :, 0]
             for j, d in enumerate(kr):
                 out[f"{kind}_within_{tag(d)}"] = kc[:, j].astype(int)
     fcode, fids = _matrix_codes(matrix["facility_id"])
-    def far_nearest(rows: np.ndarray) -> pd.DataFrame:
-        return nearest(facilities, communities.iloc[rows], facility_id=facility_id, community_id=community_id)
+    def far_nearest(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        check_same_crs((facilities, "facilities"), (communities, "communities"))
+        return nearest_arrays(np.asarray(facilities.geometry.array, dtype=object),
+                              check_ids(facilities, facility_id, "facilities"),
+                              np.asarray(communities.geometry.array, dtype=object)[rows])
 
     far = far_nearest if facilities is not None else None
-    near_id, near_m = _nearest(codes, code_row, fcode, fids, dist, idx, far, _covered_m(rings_m))
+    near_id, near_m = _nearest(rows, None, fcode, fids, dist, idx, far, _covered_m(rings_m))
     out["nearest_facility_id"] = pd.Series(near_id, index=idx, dtype=object)
     out["nearest_facility_m"] = near_m
     ww = None
     if wind is not None:
-        ww = wind_weights(matrix["bearing_deg"].to_numpy(dtype=float), wind)
-    burden, burden_w = burden_sums(codes, code_row, n, dist, burden_radius_m, min_distance_km, ww)
+        ww = wind_weights(_bearings(matrix), wind)
+    burden, burden_w = burden_sums(rows, None, n, dist, burden_radius_m, min_distance_km, ww)
     out["burden"] = np.round(burden, 6)
     if wind is not None:
         out["burden_wind"] = np.round(burden_w, 6)
@@ -214,18 +248,19 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
                        f"got {population_method!r}")
     if population_method == "raster" and population_raster is None:
         raise GeoError("population_method 'raster' needs population_raster (a gridded population GeoTIFF)")
-    attrs = communities.set_index(pd.Index(cid))
-    pop = pd.to_numeric(attrs[population], errors="coerce") if population in attrs else \
-        pd.Series(np.nan, index=attrs.index)
-    hh = pd.to_numeric(attrs[households], errors="coerce") if households in attrs else \
-        pd.Series(np.nan, index=attrs.index)
+    # the values in the table's own row order, which is the order of cid (no re-indexed copy of the table)
+    pop = pd.to_numeric(communities[population], errors="coerce") if population in communities else \
+        pd.Series(np.nan, index=communities.index)
+    hh = pd.to_numeric(communities[households], errors="coerce") if households in communities else \
+        pd.Series(np.nan, index=communities.index)
     m = matrix
-    ccodes, ccode_row = row_codes(pd.Index(cid), m["community_id"], "community")
-    fcodes, fcode_row = row_codes(idx, m["facility_id"], "facility")
+    ccodes, ccode_row = row_codes(pd.Index(cid, dtype=object), m["community_id"], "community", cid)
+    fcodes, fcode_row = row_codes(idx, m["facility_id"], "facility", fid)
+    frows = pair_rows(fcodes, fcode_row)  # once for the sums below
     pop_v, hh_v = pop.to_numpy(dtype=float), hh.to_numpy(dtype=float)
     pop0, hh0 = np.nan_to_num(pop_v), np.nan_to_num(hh_v)
     dist = m["distance_m"].to_numpy(dtype=float)
-    ww = wind_weights(m["bearing_deg"].to_numpy(dtype=float), wind) if wind is not None else None
+    ww = wind_weights(_bearings(m), wind) if wind is not None else None
     fac_by_id = facilities.set_index(pd.Index(fid)) if population_method in ("areal", "raster") else None
     out: dict[str, object] = {}  # columns, in order; one DataFrame at the end (inserting costs ~1 ms each)
     n = len(idx)
@@ -233,7 +268,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
         # one compiled pass over the pairs: people, households, unknown populations, villages (and people
         # weighted by the wind) per facility and ring band, then running sums: every ring at once
         village = np.column_stack([pop0, hh0, np.isnan(pop_v).astype(float)])
-        sums = band_sums(fcodes, fcode_row, n, dist, rings, other_codes=ccodes, code_other=ccode_row,
+        sums = band_sums(frows, None, n, dist, rings, other_codes=ccodes, code_other=ccode_row,
                          table=village, pair_w=ww, w_col=0, threads=default_threads())
         pop_c, hh_c, unk_c, vil_c = sums[:, :, 0], sums[:, :, 1], sums[:, :, 2], sums[:, :, 3]
         wind_c = sums[:, :, 4] if ww is not None else None
@@ -246,7 +281,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
             out[f"villages_within_{tag}"] = vil_c[:, j].astype(int)
             out[f"pop_unknown_within_{tag}"] = unk_c[:, j].astype(int)
     if population_method != "point":
-        cpos, fpos = ccode_row[ccodes], fcode_row[fcodes]
+        cpos, fpos = ccode_row[ccodes], frows
         unknown = np.isnan(pop_v)[cpos]
     for d in rings if population_method != "point" else []:
         inside = dist <= d
@@ -255,7 +290,7 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
             out[f"pop_within_{tag}"] = raster_population(population_raster, fac_by_id, d).reindex(idx).to_numpy()
             out[f"hh_within_{tag}"] = np.nan
         else:
-            weight = areal_shares(fac_by_id.geometry.to_numpy()[fpos], attrs.geometry.to_numpy()[cpos], d) \
+            weight = areal_shares(fac_by_id.geometry.to_numpy()[fpos], communities.geometry.to_numpy()[cpos], d) \
                 if len(m) else np.zeros(0)
             inside = weight > 0
             out[f"pop_within_{tag}"] = np.round(np.bincount(fpos, weights=pop0[cpos] * weight, minlength=n), 6)
@@ -274,10 +309,12 @@ def facility_exposure(matrix: pd.DataFrame, communities: gpd.GeoDataFrame, rings
             out[f"receptors_within_{name_of(d)}"] = 0
     ccode, cids = _matrix_codes(m["community_id"])
 
-    def far(rows: np.ndarray) -> pd.DataFrame:
-        return nearest(communities, facilities.iloc[rows], facility_id=community_id, community_id=facility_id)
+    def far(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        check_same_crs((communities, "communities"), (facilities, "facilities"))
+        return nearest_arrays(np.asarray(communities.geometry.array, dtype=object), cid,
+                              np.asarray(facilities.geometry.array, dtype=object)[rows])
 
-    _, out["nearest_community_m"] = _nearest(fcodes, fcode_row, ccode, cids, dist, idx, far, _covered_m(rings_m))
+    _, out["nearest_community_m"] = _nearest(frows, None, ccode, cids, dist, idx, far, _covered_m(rings_m))
     out["population_method"] = population_method
     table = pd.DataFrame(out, index=idx)
     table.attrs["population_method"] = population_method

@@ -1,19 +1,20 @@
-"""Compiled pair kernels (numba): facilities against village points on a uniform grid.
+"""The pair kernel (numpy): facilities against village points on a uniform grid.
 
-The points are bucketed into square cells (a counting sort, done once per target layer by :func:`point_grid`).
-Each facility scans only the cells within its radius, measures every point there, and keeps the pairs whose
-distance, rounded to the millimetre, is within the last ring of its kind. A facility is a point (distance
-``sqrt(dx² + dy²)``, as GEOS computes it) or a polygon / multipolygon given as rings of coordinates (distance 0
-inside, by the even-odd rule over every ring, else to the nearest edge; the bearing is then taken from the
+The points are bucketed into square cells (a counting sort, done once per target layer by :func:`point_grid`), so
+that the points of one row of cells, between two columns, lie side by side in one slice. A facility (a point, or
+a polygon / multipolygon given as rings of coordinates) covers, in every row of cells its reach meets, one such
+slice: the columns its box grown by the reach crosses at that row's distance. Those slices, expanded into
+candidate pairs, are measured as whole arrays: ``sqrt(dx² + dy²)`` for a point (as GEOS computes it), and for a
+polygon 0 inside (the even-odd rule over every ring, holes and parts included) or the distance to the nearest
+edge, every (pair, edge) at once. A pair is kept when its distance, rounded to the millimetre, is within the last
+ring of the facility's kind; the kept pairs are put in (facility, target position) order by one sort of their
+keys, which is the final order of the exposure matrix. The bearing (only when asked for) is taken from the
 nearest edge point, or from the polygon's centroid when the village is inside or on the edge, like the GEOS path
-in :mod:`geo.pairs`).
+in :mod:`geo.pairs`.
 
-Two passes over the facilities: the first counts each facility's pairs, the second writes them into arrays of
-exactly that size, each facility's pairs put in target-position order through a bitmap of the targets, so the
-output is already in final (facility, target) order. Every facility is independent of the others, so the passes split the facilities
-into consecutive ranges run on Python threads (the compiled code releases the GIL; inside a dask worker one
-thread per partition), with identical results whatever the split. One compiled signature, no numba
-``parallel=True``: the first call compiles in seconds, not tens of seconds, and the result is cached on disk.
+Facilities are independent of each other: they are measured in consecutive ranges (which bound the memory of
+the candidate arrays) run side by side on a pool of threads (numpy releases the GIL in its array loops), with
+identical results whatever the split. No compiler is involved: the first call costs what a later one does.
 
 Rounding follows numpy's ``round(x, 3)`` (``rint(x * 1000) / 1000``) so membership of a ring is decided on the
 distance as written.
@@ -27,28 +28,26 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numba as nb
 import numpy as np
 
 __all__ = ["PointGrid", "point_grid", "FacilityArrays", "grid_pairs", "default_threads", "run_threads",
-           "KIND_SKIP", "KIND_POINT", "KIND_POLYGON"]
+           "bearing_of", "KIND_SKIP", "KIND_POINT", "KIND_POLYGON"]
 
 KIND_SKIP, KIND_POINT, KIND_POLYGON = 0, 1, 2
 
-#: trailing-zero count of a 64-bit word with one bit set: ``_DEBRUIJN_TABLE[(bit * _DEBRUIJN) >> 58]``
-_DEBRUIJN = np.uint64(0x03F79D71B4CB0A89)
-_DEBRUIJN_TABLE = np.zeros(64, dtype=np.int64)
-for _i in range(64):
-    _DEBRUIJN_TABLE[((1 << _i) * 0x03F79D71B4CB0A89 % 2**64) >> 58] = _i
-
 #: at most this many grid cells (the cell grows beyond a quarter of the largest radius when needed)
 MAX_CELLS = 4_000_000
+
+#: about this many candidate pairs per range of facilities: a few tens of MB of arrays, and ranges enough to
+#: keep every thread busy
+RANGE_CANDIDATES = 400_000
 
 
 @dataclass
 class PointGrid:
     """Target points bucketed by cell: the points of cell ``c`` are ``items[start[c]:start[c + 1]]``
-    (target positions, ascending within a cell)."""
+    (target positions, ascending within a cell; cells row by row), at ``sx, sy`` (the coordinates of ``items``,
+    in that order)."""
 
     x0: float
     y0: float
@@ -59,13 +58,16 @@ class PointGrid:
     items: np.ndarray
     x: np.ndarray
     y: np.ndarray
+    sx: np.ndarray
+    sy: np.ndarray
 
 
 def point_grid(x: np.ndarray, y: np.ndarray, use: np.ndarray, radius_m: float) -> PointGrid:
     """A grid over the points ``(x, y)`` where ``use`` is true, with cells about a quarter of ``radius_m``."""
     pos = np.flatnonzero(use)
     if len(pos) == 0:
-        return PointGrid(0.0, 0.0, 1.0, 1, 1, np.zeros(2, dtype=np.int64), pos.astype(np.int64), x, y)
+        return PointGrid(0.0, 0.0, 1.0, 1, 1, np.zeros(2, dtype=np.int64), pos.astype(np.int64), x, y,
+                         np.zeros(0), np.zeros(0))
     px, py = x[pos], y[pos]
     x0, y0 = float(px.min()), float(py.min())
     w, h = float(px.max()) - x0, float(py.max()) - y0
@@ -78,7 +80,8 @@ def point_grid(x: np.ndarray, y: np.ndarray, use: np.ndarray, radius_m: float) -
     order = np.argsort(cid, kind="stable")  # stable: positions stay ascending within a cell
     start = np.zeros(nx * ny + 1, dtype=np.int64)
     np.cumsum(np.bincount(cid, minlength=nx * ny), out=start[1:])
-    return PointGrid(x0, y0, cell, nx, ny, start, pos[order].astype(np.int64), x, y)
+    items = pos[order].astype(np.int64)
+    return PointGrid(x0, y0, cell, nx, ny, start, items, x, y, x[items], y[items])
 
 
 @dataclass
@@ -108,200 +111,152 @@ class FacilityArrays:
     kind_code: np.ndarray
 
 
-@nb.njit(cache=True, nogil=True)
-def _round3(d):
+def _round3(d: np.ndarray) -> np.ndarray:
     return np.rint(d * 1000.0) / 1000.0
 
 
-@nb.njit(cache=True, nogil=True)
-def _bearing(dx, dy):
-    b = math.atan2(dx, dy) * (180.0 / math.pi)
-    if b < 0.0:
-        b += 360.0
-    b = np.rint(b * 100.0) / 100.0
-    if b >= 360.0:
-        b = 0.0
+def bearing_of(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+    """Degrees clockwise from grid north of the vectors ``(dx, dy)``, to 0.01 degree, in [0, 360)."""
+    b = np.arctan2(dx, dy)
+    b *= 180.0 / math.pi
+    b[b < 0.0] += 360.0
+    b = np.rint(b * 100.0, out=b)
+    b /= 100.0
+    b[b >= 360.0] = 0.0
     return b
 
 
-@nb.njit(cache=True, nogil=True)
-def _polygon_nearest(px, py, f, ring_start, coord_start, xs, ys):
-    """Distance from (px, py) to polygon ``f`` (0 inside) and the nearest point on its edges."""
-    best = np.inf
-    qx = np.nan
-    qy = np.nan
-    inside = False
-    for r in range(ring_start[f], ring_start[f + 1]):
-        for k in range(coord_start[r], coord_start[r + 1] - 1):
-            ax = xs[k]
-            ay = ys[k]
-            bx = xs[k + 1]
-            by = ys[k + 1]
-            if (ay > py) != (by > py):  # even-odd rule over every ring (holes and parts included)
-                if px < (bx - ax) * (py - ay) / (by - ay) + ax:
-                    inside = not inside
-            vx = bx - ax
-            vy = by - ay
-            l2 = vx * vx + vy * vy
-            t = 0.0
-            if l2 > 0.0:
-                t = ((px - ax) * vx + (py - ay) * vy) / l2
-            if t <= 0.0:
-                cx, cy = ax, ay
-            elif t >= 1.0:
-                cx, cy = bx, by
-            else:
-                cx, cy = ax + t * vx, ay + t * vy
-            d = math.sqrt((px - cx) * (px - cx) + (py - cy) * (py - cy))
-            if d < best:
-                best, qx, qy = d, cx, cy
-    if inside:
-        best = 0.0
-    return best, qx, qy
+def _expand(start: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The slices ``start[i] : start[i] + length[i]`` one after the other: every index, and the slice it is of."""
+    total = int(length.sum())
+    owner = np.repeat(np.arange(len(length)), length)
+    if not total:
+        return np.zeros(0, dtype=np.int64), owner
+    first = np.cumsum(length) - length
+    return np.arange(total, dtype=np.int64) - np.repeat(first - start, length), owner
 
 
-@nb.njit(cache=True, nogil=True)
-def _sort_segment(a, o, n):
-    """Shell sort of ``a[o:o + n]`` in place (a few hundred values: no allocation, and quick to compile unlike
-    ``np.sort``)."""
-    gap = 1
-    while gap < n // 3:
-        gap = gap * 3 + 1
-    while gap > 0:
-        for i in range(o + gap, o + n):
-            v = a[i]
-            j = i
-            while j >= o + gap and a[j - gap] > v:
-                a[j] = a[j - gap]
-                j -= gap
-            a[j] = v
-        gap //= 3
+@dataclass
+class _Segments:
+    """The edges of every polygon facility: facility ``f``'s edges start at the coordinates
+    ``seg[ptr[f]:ptr[f + 1]]`` and end at the next coordinate of the same ring."""
+
+    seg: np.ndarray
+    ptr: np.ndarray
+
+    @classmethod
+    def of(cls, fa: FacilityArrays) -> _Segments:
+        per_ring = np.maximum(np.diff(fa.coord_start) - 1, 0)
+        seg, _ = _expand(fa.coord_start[:-1], per_ring)
+        ring_cs = np.zeros(len(per_ring) + 1, dtype=np.int64)
+        np.cumsum(per_ring, out=ring_cs[1:])
+        return cls(seg, ring_cs[fa.ring_start])
 
 
-@nb.njit(cache=True, nogil=True)
-def _order_targets(out_ci, o, n, bits, w0, w1):
-    """Put the targets ``out_ci[o:o + n]`` (also set in the bitmap ``bits``, words ``w0 .. w1``) in ascending
-    order and clear their bits. Reading the bitmap costs one step per word and one per target, no comparisons:
-    used when the words span at most 16 per target, else a comparison sort."""
-    if w1 - w0 + 1 <= 16 * n:
-        i = o
-        for w in range(w0, w1 + 1):
-            word = bits[w]
-            if word == 0:
-                continue
-            bits[w] = 0
-            while word != 0:
-                low = word & (~word + np.uint64(1))
-                out_ci[i] = w * 64 + _DEBRUIJN_TABLE[(low * _DEBRUIJN) >> np.uint64(58)]
-                i += 1
-                word ^= low
-        return
-    for i in range(o, o + n):
-        bits[out_ci[i] >> 6] = 0
-    _sort_segment(out_ci, o, n)
+def _polygon_measure(fa: FacilityArrays, segs: _Segments, f: np.ndarray, px: np.ndarray, py: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance (to the millimetre) from polygon facilities ``f`` to the points ``(px, py)``, pair by pair, and
+    the vector from the polygon's nearest edge point (its centroid when the point is inside or on the edge):
+    every (pair, edge) at once, with the float operations of a loop over the edges that keeps the first
+    nearest edge."""
+    n = len(f)
+    edge, pair = _expand(segs.ptr[f], segs.ptr[f + 1] - segs.ptr[f])
+    if not n or not len(edge):
+        inf = np.full(n, np.inf)
+        return inf, inf.copy(), inf.copy()
+    a = segs.seg[edge]  # the edge's first coordinate
+    xs, ys = fa.xs, fa.ys
+    ax, ay, bx, by = xs[a], ys[a], xs[a + 1], ys[a + 1]
+    p, q = px[pair], py[pair]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # even-odd rule: the crossing test is only read where the edge spans the point's y (no division by 0)
+        cross = ((ay > q) != (by > q)) & (p < (bx - ax) * (q - ay) / (by - ay) + ax)
+        vx = bx - ax
+        vy = by - ay
+        l2 = vx * vx + vy * vy
+        t = np.where(l2 > 0.0, ((p - ax) * vx + (q - ay) * vy) / l2, 0.0)
+    cx = np.where(t <= 0.0, ax, np.where(t >= 1.0, bx, ax + t * vx))
+    cy = np.where(t <= 0.0, ay, np.where(t >= 1.0, by, ay + t * vy))
+    ex, ey = p - cx, q - cy
+    dd = np.sqrt(ex * ex + ey * ey)
+    counts = segs.ptr[f + 1] - segs.ptr[f]
+    has = counts > 0
+    first = (np.cumsum(counts) - counts)[has]
+    best = np.full(n, np.inf)
+    best[has] = np.minimum.reduceat(dd, first)
+    inside = np.zeros(n, dtype=bool)
+    inside[has] = (np.add.reduceat(cross.astype(np.int64), first) & 1).astype(bool)
+    at = np.flatnonzero(dd == best[pair])  # the first nearest edge of every pair
+    at = at[np.concatenate(([True], pair[at][1:] != pair[at][:-1]))]
+    qx, qy = np.full(n, np.nan), np.full(n, np.nan)
+    qx[pair[at]], qy[pair[at]] = cx[at], cy[at]
+    raw = np.where(inside, 0.0, best)
+    zero = raw == 0.0
+    dist = np.where(zero, 0.0, _round3(raw))
+    dx = np.where(zero, px - fa.cx[f], px - qx)
+    dy = np.where(zero, py - fa.cy[f], py - qy)
+    return dist, dx, dy
 
 
-@nb.njit(cache=True, nogil=True)
-def _measure(k, f, px, py, fx, fy, fcx, fcy, ring_start, coord_start, xs, ys):
-    """Distance (to the millimetre) from facility ``f`` of kind ``k`` to the point (px, py), and the vector
-    from the facility's nearest point (its centroid when the point is inside or on the edge)."""
-    if k == 1:
-        dx = px - fx[f]
-        dy = py - fy[f]
-        return _round3(math.sqrt(dx * dx + dy * dy)), dx, dy
-    d, qx, qy = _polygon_nearest(px, py, f, ring_start, coord_start, xs, ys)
-    if d == 0.0:
-        return 0.0, px - fcx[f], py - fcy[f]
-    return _round3(d), px - qx, py - qy
-
-
-@nb.njit(cache=True, nogil=True)
-def _scan(f, g_x0, g_y0, g_cell, g_nx, g_ny, g_start, g_items, tx, ty,
-          kind, fx, fy, bx0, by0, bx1, by1, fcx, fcy, ring_start, coord_start, xs, ys, radius, kind_code,
-          table, count, write, o, out_ci, out_d, out_ring, out_b, bits):
-    """Pairs of facility ``f``: counted, or (``write``) stored from ``o`` on, sorted by target position
-    (``bits``: an all-zero bitmap of the targets, left all-zero)."""
-    k = kind[f]
-    if k == 0:
-        return 0
-    r = radius[f]
-    reach = r + 0.001  # cells and bounding boxes: a pair at r + 0.4 mm still rounds to r
-    if k == 1:
-        x0, y0, x1, y1 = fx[f], fy[f], fx[f], fy[f]
+def _range_pairs(f0: int, f1: int, g: PointGrid, fa: FacilityArrays, segs: _Segments | None, table: np.ndarray,
+                 count: np.ndarray, bearing: bool) -> dict[str, np.ndarray]:
+    """Pairs of the facilities ``f0 .. f1`` with the grid's points, in (facility, target position) order."""
+    f = f0 + np.flatnonzero(fa.kind[f0:f1] != KIND_SKIP)
+    pt = fa.kind[f] == KIND_POINT
+    x0 = np.where(pt, fa.x[f], fa.bx0[f])
+    x1 = np.where(pt, fa.x[f], fa.bx1[f])
+    y0 = np.where(pt, fa.y[f], fa.by0[f])
+    y1 = np.where(pt, fa.y[f], fa.by1[f])
+    r = fa.radius[f]
+    reach = r + 0.001  # cells and boxes: a pair at r + 0.4 mm still rounds to r
+    # the rows of cells each facility's reach meets, then in every row the columns it crosses there
+    iy0 = np.maximum(np.floor((y0 - reach - g.y0) / g.cell), 0).astype(np.int64)
+    iy1 = np.minimum(np.floor((y1 + reach - g.y0) / g.cell), g.ny - 1).astype(np.int64)
+    iy, row_of = _expand(iy0, np.maximum(iy1 - iy0 + 1, 0))
+    cy0 = g.y0 + iy * g.cell
+    gy = np.maximum(np.maximum(cy0 - y1[row_of], y0[row_of] - (cy0 + g.cell)), 0.0)
+    rr = reach[row_of]
+    half = np.sqrt(np.maximum(rr * rr - gy * gy, 0.0))
+    ix0 = np.maximum(np.floor((x0[row_of] - half - g.x0) / g.cell), 0).astype(np.int64)
+    ix1 = np.minimum(np.floor((x1[row_of] + half - g.x0) / g.cell), g.nx - 1).astype(np.int64)
+    ok = (gy <= rr) & (ix1 >= ix0)
+    base = iy * g.nx
+    lo = g.start[base + np.clip(ix0, 0, g.nx - 1)]
+    hi = g.start[base + np.clip(ix1 + 1, 0, g.nx)]
+    j, slice_of = _expand(lo, np.where(ok, hi - lo, 0))
+    lf = row_of[slice_of]  # each candidate's facility (index into f)
+    px, py = g.sx[j], g.sy[j]
+    # every candidate measured as from a point (cheap, whole arrays), then the polygons' candidates again
+    dx = px - fa.x[f][lf]
+    dy = py - fa.y[f][lf]
+    dist = _round3(np.sqrt(dx * dx + dy * dy))
+    if not pt.all():
+        s = np.flatnonzero(~pt[lf])
+        ls = lf[s]
+        ex = np.maximum(np.maximum(x0[ls] - px[s], px[s] - x1[ls]), 0.0)
+        ey = np.maximum(np.maximum(y0[ls] - py[s], py[s] - y1[ls]), 0.0)
+        near = ex * ex + ey * ey <= reach[ls] * reach[ls]  # beyond the box's reach: cannot round into a ring
+        dist[s[~near]] = np.inf
+        s = s[near]
+        assert segs is not None  # built whenever there is a polygon facility
+        dist[s], dx[s], dy[s] = _polygon_measure(fa, segs, f[lf[s]], px[s], py[s])
+    keep = np.flatnonzero(dist <= r[lf])
+    key = lf[keep] * np.int64(len(g.x)) + g.items[j[keep]]
+    keep = keep[np.argsort(key, kind="stable")]  # timsort: the keys come in runs (by facility, by cell)
+    lk = lf[keep]
+    d = dist[keep]
+    if table.shape[0] == 1:  # one list of rings for every facility
+        ring = table[0].astype(np.int64)[np.searchsorted(table[0], d, side="left")]
     else:
-        x0, y0, x1, y1 = bx0[f], by0[f], bx1[f], by1[f]
-    ix0 = max(int(math.floor((x0 - reach - g_x0) / g_cell)), 0)
-    iy0 = max(int(math.floor((y0 - reach - g_y0) / g_cell)), 0)
-    ix1 = min(int(math.floor((x1 + reach - g_x0) / g_cell)), g_nx - 1)
-    iy1 = min(int(math.floor((y1 + reach - g_y0) / g_cell)), g_ny - 1)
-    n = 0
-    w0 = len(bits)
-    w1 = -1
-    for iy in range(iy0, iy1 + 1):
-        cy0 = g_y0 + iy * g_cell
-        gy = max(cy0 - y1, y0 - (cy0 + g_cell), 0.0)
-        for ix in range(ix0, ix1 + 1):
-            cx0 = g_x0 + ix * g_cell
-            gx = max(cx0 - x1, x0 - (cx0 + g_cell), 0.0)
-            if gx * gx + gy * gy > reach * reach:  # the cell lies wholly beyond the reach of the box
-                continue
-            c = iy * g_nx + ix
-            for j in range(g_start[c], g_start[c + 1]):
-                t = g_items[j]
-                px = tx[t]
-                py = ty[t]
-                # beyond the reach of the bounding box: cannot round into the last ring
-                ex = max(x0 - px, px - x1, 0.0)
-                ey = max(y0 - py, py - y1, 0.0)
-                if ex * ex + ey * ey > reach * reach:
-                    continue
-                if k != 1 or (px - x0) * (px - x0) + (py - y0) * (py - y0) > (r - 0.001) * (r - 0.001):
-                    d, _, _ = _measure(k, f, px, py, fx, fy, fcx, fcy, ring_start, coord_start, xs, ys)
-                    if d > r:
-                        continue
-                if write:
-                    out_ci[o + n] = t
-                    w = t >> 6
-                    bits[w] |= np.uint64(1) << np.uint64(t & 63)
-                    w0 = min(w0, w)
-                    w1 = max(w1, w)
-                n += 1
-    if not write:
-        return n
-    # the kept targets in position order, then their distances, rings and bearings
-    _order_targets(out_ci, o, n, bits, w0, w1)
-    kc = kind_code[f]
-    px0 = fx[f]
-    py0 = fy[f]
-    for i in range(o, o + n):
-        t = out_ci[i]
-        if k == 1:  # spelled out: through _measure's tuple this loop ran several times slower
-            dx = tx[t] - px0
-            dy = ty[t] - py0
-            d = _round3(math.sqrt(dx * dx + dy * dy))
-        else:
-            d, dx, dy = _measure(k, f, tx[t], ty[t], fx, fy, fcx, fcy, ring_start, coord_start, xs, ys)
-        out_d[i] = d
-        ring = 0
-        for m in range(count[kc]):
-            if d <= table[kc, m]:
-                ring = int(table[kc, m])
-                break
-        out_ring[i] = ring
-        out_b[i] = _bearing(dx, dy)
-    return n
-
-
-@nb.njit(cache=True, nogil=True)
-def _pairs(f0, f1, g_x0, g_y0, g_cell, g_nx, g_ny, g_start, g_items, tx, ty, kind, fx, fy, bx0, by0, bx1, by1,
-           fcx, fcy, ring_start, coord_start, xs, ys, radius, kind_code, table, count, write, offsets, n_out,
-           out_ci, out_d, out_ring, out_b):
-    """Facilities ``f0 .. f1``: their pair counts into ``n_out``, or (``write``) their pairs from ``offsets``."""
-    bits = np.zeros((len(tx) + 63) // 64, dtype=np.uint64)
-    for f in range(f0, f1):
-        n_out[f] = _scan(f, g_x0, g_y0, g_cell, g_nx, g_ny, g_start, g_items, tx, ty, kind, fx, fy, bx0, by0,
-                         bx1, by1, fcx, fcy, ring_start, coord_start, xs, ys, radius, kind_code, table, count,
-                         write, offsets[f], out_ci, out_d, out_ring, out_b, bits)
+        kc = fa.kind_code[f][lk]
+        idx = np.zeros(len(d), dtype=np.int64)
+        for m in range(table.shape[1]):  # rows padded with +inf: the smallest ring containing the pair
+            idx += d > table[kc, m]
+        ring = table[kc, idx].astype(np.int64)
+    out = {"fl": f[lk].astype(np.int32), "ci": g.items[j[keep]].astype(np.int32), "distance_m": d, "ring_m": ring}
+    if bearing:
+        out["bearing_deg"] = bearing_of(dx[keep], dy[keep])
+    return out
 
 
 def default_threads() -> int:
@@ -350,35 +305,44 @@ def _run(ranges: list[tuple[int, int]], threads: int, fn, *args) -> None:
     run_threads([(fn, f0, f1, *args) for f0, f1 in ranges], threads)
 
 
+def _ranges(g: PointGrid, fa: FacilityArrays, threads: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of facilities of about RANGE_CANDIDATES candidates each (estimated from the points per
+    cell and each facility's reach), at least two per thread when there are several threads and work enough."""
+    nf = len(fa.kind)
+    if nf == 0:
+        return []
+    density = len(g.items) / max(g.nx * g.ny * g.cell * g.cell, 1.0)
+    w = np.where(fa.kind == KIND_POINT, 0.0, np.nan_to_num(fa.bx1 - fa.bx0) + np.nan_to_num(fa.by1 - fa.by0))
+    reach = np.nan_to_num(fa.radius) + g.cell
+    est = float(np.sum((2 * reach + w) ** 2)) * density
+    # small work in one range on this thread: handing it to the pool would cost more than it saves
+    n_ranges = int(est // RANGE_CANDIDATES) + 1
+    if threads > 1 and est > RANGE_CANDIDATES / 4:
+        n_ranges = max(n_ranges, 2 * threads)
+    step = max(64, -(-nf // n_ranges))
+    return [(s, min(s + step, nf)) for s in range(0, nf, step)]
+
+
 def grid_pairs(g: PointGrid, fa: FacilityArrays, table: np.ndarray, count: np.ndarray, *,
-               threads: int = 1) -> dict[str, np.ndarray]:
+               threads: int = 1, bearing: bool = True) -> dict[str, np.ndarray]:
     """Pairs of the facilities ``fa`` with the grid's points, in (facility, target position) order.
 
-    ``threads`` splits the facilities into that many consecutive ranges run side by side (the output does not
-    depend on it). Returns ``fl`` (facility index within ``fa``), ``ci`` (target position), ``distance_m``
-    (mm), ``ring_m`` and ``bearing_deg`` (0.01 degree).
+    ``threads`` measures consecutive ranges of facilities side by side (the output does not depend on it).
+    Returns ``fl`` (facility index within ``fa``), ``ci`` (target position), ``distance_m`` (mm), ``ring_m`` and,
+    with ``bearing``, ``bearing_deg`` (0.01 degree). ``count`` (the rings of each kind) is implied by the +inf
+    padding of ``table`` and kept for the callers' convenience.
     """
-    nf = len(fa.kind)
-    threads = max(1, int(threads))
-    # several ranges per thread: facilities differ in cost (a mine polygon against its villages), and the
-    # costly ones may sit together in id order
-    step = max(256, -(-nf // (threads * 8))) if threads > 1 else max(nf, 1)
-    ranges = [(s, min(s + step, nf)) for s in range(0, nf, step)] or [(0, 0)]
     table = np.ascontiguousarray(table, dtype=np.float64)
-    count = np.ascontiguousarray(count, dtype=np.int64)
-    common = (float(g.x0), float(g.y0), float(g.cell), int(g.nx), int(g.ny), g.start, g.items, g.x, g.y,
-              fa.kind, fa.x, fa.y, fa.bx0, fa.by0, fa.bx1, fa.by1, fa.cx, fa.cy, fa.ring_start, fa.coord_start,
-              fa.xs, fa.ys, fa.radius, fa.kind_code, table, count)
-    n = np.zeros(nf, dtype=np.int64)
-    none_i, none_r, none_f = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64), np.zeros(0)
-    _run(ranges, threads, _pairs, *common, False, np.zeros(nf, dtype=np.int64), n, none_i, none_f, none_r, none_f)
-    offsets = np.zeros(nf + 1, dtype=np.int64)
-    np.cumsum(n, out=offsets[1:])
-    total = int(offsets[-1])
-    ci = np.empty(total, dtype=np.int32)
-    dist = np.empty(total)
-    ring = np.empty(total, dtype=np.int64)
-    bearing = np.empty(total)
-    _run(ranges, threads, _pairs, *common, True, offsets, n, ci, dist, ring, bearing)
-    fl = np.repeat(np.arange(nf, dtype=np.int32), n)
-    return {"fl": fl, "ci": ci, "distance_m": dist, "ring_m": ring, "bearing_deg": bearing}
+    segs = _Segments.of(fa) if (fa.kind == KIND_POLYGON).any() else None
+    ranges = _ranges(g, fa, max(1, int(threads)))
+    parts: list[dict[str, np.ndarray]] = [{} for _ in ranges]
+
+    def run(i: int, f0: int, f1: int) -> None:
+        parts[i] = _range_pairs(f0, f1, g, fa, segs, table, count, bearing)
+
+    run_threads([(run, i, f0, f1) for i, (f0, f1) in enumerate(ranges)], threads)
+    if not parts:
+        parts = [_range_pairs(0, 0, g, fa, segs, table, count, bearing)]
+    if len(parts) == 1:
+        return parts[0]
+    return {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}

@@ -3,7 +3,7 @@
 Facilities and communities are held in id order (position = rank of the id), so a chunk's pairs sorted by
 ``(facility position, community position)`` are already in the final order of the exposure matrix and
 chunks only need concatenating. Pairs of a point or polygon facility with a point community (nearly all of
-them) are found and measured by the compiled grid kernel of :mod:`geo.kernels`; any other pair (a line
+them) are found and measured by the grid kernel of :mod:`geo.kernels` (numpy, whole arrays at a time); any other pair (a line
 facility, a village polygon) by an STRtree query and GEOS shortest lines (``shortest_line``). The same
 kernel runs serially, on threads or on dask workers, so every backend gives identical results.
 """
@@ -87,7 +87,7 @@ class Targets:
 
 class TargetIndex:
     """A :class:`~geo.kernels.PointGrid` of the target points, and an STRtree of all targets built lazily
-    (only pairs the compiled kernel does not measure need it)."""
+    (only pairs the grid kernel does not measure need it)."""
 
     def __init__(self, targets: Targets, grid: PointGrid) -> None:
         self.targets = targets
@@ -158,7 +158,7 @@ def _measure(fc: FacilityChunk, t: Targets, fl: np.ndarray, ci: np.ndarray
 
 
 def _geos_pairs(fc: FacilityChunk, t: Targets, spec: RingSpec, sel: np.ndarray, tree: shapely.STRtree,
-                tree_pos: np.ndarray) -> dict[str, np.ndarray]:
+                tree_pos: np.ndarray, bearing: bool = True) -> dict[str, np.ndarray]:
     """Pairs of the facilities ``sel`` with the targets of ``tree``, measured with GEOS (in no set order)."""
     radius = spec.radius(fc.kind_code) + EDGE_SLACK_M
     fl, ci = _candidates(fc, tree, tree_pos, radius, sel)
@@ -168,25 +168,28 @@ def _geos_pairs(fc: FacilityChunk, t: Targets, spec: RingSpec, sel: np.ndarray, 
     idx, keep = spec.ring_index(kc, dist)
     if not keep.all():
         fl, ci, dist, idx, kc, dx, dy = fl[keep], ci[keep], dist[keep], idx[keep], kc[keep], dx[keep], dy[keep]
-    return {"fl": fl, "ci": ci, "distance_m": dist, "ring_m": spec.ring_value(kc, idx),
-            "bearing_deg": bearing_deg(dx, dy, 2)}
+    out = {"fl": fl, "ci": ci, "distance_m": dist, "ring_m": spec.ring_value(kc, idx)}
+    if bearing:
+        out["bearing_deg"] = bearing_deg(dx, dy, 2)
+    return out
 
 
 def compiled_mask(geoms: np.ndarray, fxy: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-    """Facilities the compiled kernel measures: points with finite coordinates and measurable (multi)polygons.
+    """Facilities the grid kernel measures: points with finite coordinates and measurable (multi)polygons.
     Anything else (lines, collections) goes through GEOS; empty geometries have no pairs."""
     pt = (fxy or point_xy(geoms))[2]
     return pt | (np.isin(shapely.get_type_id(geoms), (3, 6)) & measurable(geoms))
 
 
 def facility_arrays(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.ndarray],
-                    spec: RingSpec) -> FacilityArrays:
+                    spec: RingSpec, compiled: np.ndarray | None = None) -> FacilityArrays:
     """The chunk's points and (multi)polygons as coordinate arrays for :func:`geo.kernels.grid_pairs`; other
-    geometry types (lines, collections) and empty geometries are marked KIND_SKIP."""
+    geometry types (lines, collections) and empty geometries are marked KIND_SKIP. ``compiled``: the
+    :func:`compiled_mask` of the chunk, when the caller has it."""
     geom = fc.geom
     n = len(geom)
     fx, fy, fpt = fxy
-    poly = compiled_mask(geom, fxy) & ~fpt
+    poly = (compiled_mask(geom, fxy) if compiled is None else compiled) & ~fpt
     kind = np.full(n, KIND_SKIP, dtype=np.int64)
     kind[fpt] = KIND_POINT
     kind[poly] = KIND_POLYGON
@@ -213,37 +216,40 @@ def facility_arrays(fc: FacilityChunk, fxy: tuple[np.ndarray, np.ndarray, np.nda
 
 
 def chunk_pairs(fc: FacilityChunk, t: Targets, index: TargetIndex, spec: RingSpec, *,
-                threads: int = 1) -> dict[str, np.ndarray]:
+                threads: int = 1, bearing: bool = True) -> dict[str, np.ndarray]:
     """Final matrix columns (as positions and numbers) for one chunk of facilities.
 
-    Returns ``fi, ci`` (positions in id order), ``distance_m`` (to the millimetre), ``ring_m`` and
-    ``bearing_deg`` (to 0.01 degree), sorted by ``fi`` then ``ci``; pairs beyond the last ring of the
-    facility's kind are dropped (membership is decided on the rounded distance). Point and polygon facilities
-    against point targets go through the compiled grid kernel (on ``threads`` threads); every other
+    Returns ``fi, ci`` (positions in id order), ``distance_m`` (to the millimetre), ``ring_m`` and, with
+    ``bearing``, ``bearing_deg`` (to 0.01 degree), sorted by ``fi`` then ``ci``; pairs beyond the last ring of
+    the facility's kind are dropped (membership is decided on the rounded distance). Point and polygon
+    facilities against point targets go through the grid kernel (on ``threads`` threads); every other
     pair through GEOS.
     """
     fxy = point_xy(fc.geom)
-    fa = facility_arrays(fc, fxy, spec)
-    parts = [grid_pairs(index.grid, fa, spec.table, spec.count, threads=threads)]
-    compiled = fa.kind != KIND_SKIP
-    others = np.flatnonzero(measurable(fc.geom) & ~compiled)
+    meas = measurable(fc.geom)
+    compiled = fxy[2] | (np.isin(shapely.get_type_id(fc.geom), (3, 6)) & meas)  # compiled_mask, sharing meas
+    fa = facility_arrays(fc, fxy, spec, compiled)
+    parts = [grid_pairs(index.grid, fa, spec.table, spec.count, threads=threads, bearing=bearing)]
+    others = np.flatnonzero(meas & ~compiled)
     if len(others):  # lines and the like, against every target
-        parts.append(_geos_pairs(fc, t, spec, others, index.tree, np.arange(len(t.geom))))
-    if index.has_other and compiled.any():  # compiled facilities against the targets that are not points
-        parts.append(_geos_pairs(fc, t, spec, np.flatnonzero(compiled), *index.other_tree))
+        parts.append(_geos_pairs(fc, t, spec, others, index.tree, np.arange(len(t.geom)), bearing))
+    if index.has_other and compiled.any():  # kernel facilities against the targets that are not points
+        parts.append(_geos_pairs(fc, t, spec, np.flatnonzero(compiled), *index.other_tree, bearing))
     res = parts[0]
     if sum(len(p["fl"]) for p in parts[1:]):
         order = np.argsort(np.concatenate([p["fl"] for p in parts]) * len(t.geom)
                            + np.concatenate([p["ci"] for p in parts]))
         res = {k: np.concatenate([p[k] for p in parts])[order] for k in res}
     fi = res["fl"].astype(np.int32, copy=False)  # copies only what must change (tens of MB at region scale)
-    return {
+    out = {
         "fi": fi + np.int32(fc.offset) if fc.offset else fi,
         "ci": res["ci"].astype(np.int32, copy=False),
         "distance_m": res["distance_m"],
         "ring_m": res["ring_m"].astype(np.int64, copy=False),
-        "bearing_deg": res["bearing_deg"],
     }
+    if bearing:
+        out["bearing_deg"] = res["bearing_deg"]
+    return out
 
 
 def chunk_bounds(n: int, size: int) -> list[tuple[int, int]]:

@@ -25,8 +25,9 @@ POPULATION_METHODS = ("point", "areal", "raster")
 
 def default_method(communities: gpd.GeoDataFrame) -> str:
     """``'areal'`` for village polygons, ``'point'`` otherwise."""
-    kinds = set(communities.geom_type.dropna().unique())
-    return "areal" if kinds and kinds <= {"Polygon", "MultiPolygon"} else "point"
+    kinds = shapely.get_type_id(np.asarray(communities.geometry.array, dtype=object))
+    kinds = kinds[kinds >= 0]  # missing geometries have no type
+    return "areal" if len(kinds) and bool(np.isin(kinds, (3, 6)).all()) else "point"  # (Multi)Polygon
 
 
 def areal_shares(fgeom: np.ndarray, cgeom: np.ndarray, d: float, *, quad_segs: int = 16) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The compiled grid kernel (geo.kernels) against GEOS: same pairs, distances, rings and bearings.
+"""The grid kernel (geo.kernels, numpy) against GEOS: same pairs, distances, rings and bearings.
 
 The GEOS path of geo.pairs (STRtree + shortest_line) was the only path before the kernel; here every facility
 is measured both ways on layers with points, polygons with holes and multipolygons.
@@ -86,9 +86,10 @@ def test_village_in_a_hole_is_measured_to_the_hole_edge():
     assert got["bearing_deg"][2] == 90.0
 
 
-def test_kernel_orders_targets_by_both_paths_and_threads_do_not_change_the_result():
-    """A facility with many nearby targets orders them through the bitmap, one with a handful among many
-    positions by sorting; splitting the facilities over threads changes nothing."""
+def test_kernel_orders_targets_by_both_paths_and_threads_do_not_change_the_result(monkeypatch):
+    """A facility with many nearby targets and one with a handful among many positions both come out in target
+    order; splitting the facilities into ranges run on threads changes nothing."""
+    import geo.kernels
     rng = np.random.default_rng(7)
     tx = np.concatenate([rng.random(20_000) * 200_000, rng.random(500) * 600])
     ty = np.concatenate([rng.random(20_000) * 200_000, rng.random(500) * 600])
@@ -96,12 +97,16 @@ def test_kernel_orders_targets_by_both_paths_and_threads_do_not_change_the_resul
     fgeom = np.array([shapely.Point(300, 300), shapely.Point(150_000, 150_000), shapely.Point(90_000, 20_000)]
                      + list(shapely.points(rng.random(200) * 200_000, rng.random(200) * 200_000)), dtype=object)
     one, ref = _both_ways(fgeom, tgeom, threads=1)
+    monkeypatch.setattr(geo.kernels, "RANGE_CANDIDATES", 50)  # small ranges: many of them, on four threads
+    assert len(geo.kernels._ranges(point_grid(*point_xy(tgeom), 1000.0),
+                                   facility_arrays(FacilityChunk(0, fgeom, _spec(len(fgeom)).kind_code),
+                                                   point_xy(fgeom), _spec(len(fgeom))), 4)) >= 4
     four, _ = _both_ways(fgeom, tgeom, threads=4)
     for k in one:
         assert np.array_equal(one[k], four[k]), k
     assert np.array_equal(one["fl"].astype(np.int64) * 100_000 + one["ci"], ref["fl"] * 100_000 + ref["ci"])
     counts = np.bincount(one["fl"], minlength=len(fgeom))
-    assert counts[0] >= 500 and 0 < counts[1] < 30  # both ordering paths were taken
+    assert counts[0] >= 500 and 0 < counts[1] < 30  # a crowded facility and a sparse one
 
 
 def test_a_pair_within_half_a_millimetre_beyond_the_last_ring_counts():

@@ -91,3 +91,21 @@ def test_bad_wind_roses(tmp_path, text, match):
     p.write_text(text, encoding="utf-8")
     with pytest.raises(GeoError, match=match):
         geo.load_wind_rose(p)
+
+
+def test_a_matrix_without_bearings_has_no_bearing_column_and_the_wind_asks_for_them():
+    import shapely
+
+    fac = gpd.GeoDataFrame({"facility_id": ["A"]}, geometry=[shapely.Point(0, 0)], crs="EPSG:32647")
+    com = gpd.GeoDataFrame({"community_id": ["V"], "population": [10]}, geometry=[shapely.Point(100, 0)],
+                           crs="EPSG:32647")
+    bare = geo.exposure_matrix(fac, com, [500], bearing=False)
+    full = geo.exposure_matrix(fac, com, [500])
+    assert "bearing_deg" not in bare.columns and full["bearing_deg"].tolist() == [90.0]
+    assert bare.equals(full.drop(columns="bearing_deg"))
+    rose = geo.wind_rose({"N": 1, "E": 3, "S": 1, "W": 1})
+    with pytest.raises(geo.GeoError, match="bearing=True"):
+        geo.community_exposure(bare, com, [500], wind=rose)
+    with pytest.raises(geo.GeoError, match="bearing=True"):
+        geo.facility_exposure(bare, com, [500], facilities=fac, wind=rose)
+    assert geo.community_exposure(full, com, [500], wind=rose)["burden_wind"].iloc[0] > 0
