@@ -69,7 +69,7 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
 
 
 #: tables from this many rows on are printed with Arrow (below it, pandas is fast enough and always right)
-ARROW_CSV_MIN_ROWS = 50_000
+ARROW_CSV_MIN_ROWS = 10_000
 #: rows printed at a time (an Arrow string array holds at most 2 GB)
 ARROW_CSV_BATCH = 200_000
 
