@@ -280,23 +280,32 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
                   for lv in (2, 3, 4, 5)}
         counted = [i.counted for i in inds]
         rows = _RowReader(table, [i.column for i in inds if i.source_kind == "measure"] + ["name"])
+        core = [i.core for i in inds]
+        prereq_first = [0 if edition.prerequisite_levels(i) else 1 for i in inds]
+        decided: dict[tuple, tuple] = {}  # the level depends only on the levels reached: few patterns, decided once
+        lift_cache: dict = {}
+        lift_weights = [(weights[j] if weights else 1.0) * (1.0 if counted[j] else 0.0) for j in range(len(inds))]
         for sid in sorted(map(str, table.index)):
             row = rows.row(sid)
             name = str(row.get("name", sid))
             vals = [_value_of(i, kind, sid, row, tables, evidence, agg_cache, ov) for i in inds]
             vals = _with_dimensions_covered(edition, inds, vals, sid, ov)
             reached = [float(i.level_of(v)) if not math.isnan(v) else np.nan for i, (v, _s, _d) in zip(inds, vals)]
-            level, rule, fail = decide_level(reached, [i.core for i in inds], edition.pass_share,
-                                             weights=weights, prereq=prereq, counted=counted)
+            key = tuple(-1.0 if math.isnan(r) else r for r in reached)  # no data is NaN exactly when reached is
+            if key not in decided:
+                level, rule, fail = decide_level(reached, core, edition.pass_share,
+                                                 weights=weights, prereq=prereq, counted=counted)
+                # missing prerequisites first: they are what blocks a level outright
+                no_data = [i.id for _p, i in sorted(
+                    ((prereq_first[n], n), i) for n, (i, (v, _s, _d)) in
+                    enumerate(zip(inds, vals)) if math.isnan(v))]
+                if no_data:
+                    rule += (f"; {len(no_data)} indicator{'s' if len(no_data) != 1 else ''} without data "
+                             f"({', '.join(no_data[:6])}{', …' if len(no_data) > 6 else ''}): the level may "
+                             "change when they are supplied")
+                decided[key] = (level, rule, fail, no_data)
+            level, rule, fail, no_data = decided[key]
             nxt = level + 1 if level < 5 else None
-            # missing prerequisites first: they are what blocks a level outright
-            no_data = [i.id for _p, i in sorted(
-                ((0 if edition.prerequisite_levels(i) else 1, n), i) for n, (i, (v, _s, _d)) in
-                enumerate(zip(inds, vals)) if math.isnan(v))]
-            if no_data:
-                rule += (f"; {len(no_data)} indicator{'s' if len(no_data) != 1 else ''} without data "
-                         f"({', '.join(no_data[:6])}{', …' if len(no_data) > 6 else ''}): the level may change "
-                         "when they are supplied")
             for i, (v, status, detail), r in zip(inds, vals, reached):
                 ind_rows.append({
                     "subject_kind": kind, "subject_id": sid, "subject_name": name, "indicator_id": i.id,
@@ -311,8 +320,7 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
             changes: list[Change] = []
             if fail:
                 changes = smallest_lift(edition, inds, [v for v, _s, _d in vals], reached, fail, tables,
-                                        weights=[(weights[j] if weights else 1.0) * (1.0 if counted[j] else 0.0)
-                                                 for j in range(len(inds))])
+                                        weights=lift_weights, cache=lift_cache)
                 for step, c in enumerate(changes, start=1):
                     gap_rows.append({"subject_kind": kind, "subject_id": sid, "next_level": fail["level"],
                                      "step": step, "indicator_id": c.indicator_id, "value_from": c.value_from,
