@@ -163,9 +163,24 @@ def _ring_popup_values(fac: pd.DataFrame, poly_rings: pd.DataFrame, rings_m) -> 
     return {fid: dict(zip(cols, vals)) for fid, vals in zip(ids, sub.itertuples(index=False, name=None))}
 
 
-def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
+def _limited(a: Assessment, plan: Plan, payload: dict[str, Any], sty: StyleTable) -> dict[str, Any]:
+    """``payload`` built again after ``plan.limit_exposure``: only what the limit changes (the facility table's
+    line counts, the exposure table and the notes); the rest (rings, villages, context: most of the work at region
+    scale) is the same and kept."""
+    return {**payload, "cols": {**payload["cols"], "fac": _facility_source(a, plan, sty)},
+            "exp": _exposure(a, plan), "notes": list(plan.notes)}
+
+
+def _item_labels(payload: dict[str, Any]) -> list[tuple[list, Any]]:
+    """Each popup row of the items of ``payload`` with its label, to put back after :func:`engine_data` (which
+    replaces them by numbers in place) when the payload is written again."""
+    return [(row, row[0]) for g in payload["groups"] for it in g.get("items", ()) if it.get("p")
+            for row in it["p"].get("rows", ())]
+
+
+def _payload(a: Assessment, plan: Plan, sty: StyleTable | None = None) -> dict[str, Any]:
     st = load_styles()
-    sty = StyleTable()
+    sty = StyleTable() if sty is None else sty
     dec, tol = plan.decimals, plan.tolerance_m
     groups = context_groups(a, sty, decimals=dec, tolerance_m=tol, canvas=plan.canvas_points,
                             roles=("green", "receptors"))
@@ -228,11 +243,15 @@ def buffer_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
     plan = plan or buffer_plan(a)
     m, bounds = engine_base_map(a)
     common = engine_payload(a, bounds, decimals=plan.decimals, tolerance_m=plan.tolerance_m)
-    payload = _payload(a, plan)
+    sty = StyleTable()
+    payload = _payload(a, plan, sty)
+    labels = _item_labels(payload)
     data = engine_data({**payload, **common})
     if payload_bytes(data) > plan.max_bytes * plan.payload_share and not plan.exposure_limited:
         plan.limit_exposure(f"the data would exceed {plan.max_bytes / 1e6:g} MB")
-        payload = _payload(a, plan)
+        for row, label in labels:
+            row[0] = label
+        payload = _limited(a, plan, payload, sty)
         data = engine_data({**payload, **common})
     ring = a.headline_ring_m
     attach_engine(m, data)
