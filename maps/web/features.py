@@ -141,7 +141,13 @@ def num_column(s: pd.Series | np.ndarray, decimals: int = 2) -> list[Any]:
     """Numbers for the engine to format (``None`` for missing, whole numbers as integers)."""
     v = np.round(pd.to_numeric(pd.Series(np.asarray(s, dtype=object)), errors="coerce").to_numpy(dtype=float),
                  decimals)
-    return [None if x != x else (int(x) if x.is_integer() else x) for x in v.tolist()]
+    whole = np.isfinite(v) & (np.floor(v) == v)
+    if not (np.abs(v[whole]) < 2.0 ** 62).all():  # beyond int64: Python's int, one by one
+        return [None if x != x else (int(x) if x.is_integer() else x) for x in v.tolist()]
+    out = v.astype(object)  # Python floats; whole numbers as Python ints, missing as None
+    out[whole] = v[whole].astype(np.int64).astype(object)
+    out[np.isnan(v)] = None
+    return out.tolist()
 
 
 def lat_lon(ll: gpd.GeoDataFrame, decimals: int) -> tuple[list[float], list[float]]:
