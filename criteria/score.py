@@ -266,7 +266,7 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
     ov = split_overrides(edition, overrides)
     check_distances(edition, tables)
     tables = _apply_measure_overrides(edition, tables, ov)
-    ind_rows: list[dict] = []
+    ind_rows: list[tuple] = []
     lvl_rows: list[dict] = []
     gap_rows: list[dict] = []
     agg_cache: dict = {}
@@ -306,17 +306,15 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
                 decided[key] = (level, rule, fail, no_data)
             level, rule, fail, no_data = decided[key]
             nxt = level + 1 if level < 5 else None
-            for i, (v, status, detail), r in zip(inds, vals, reached):
-                ind_rows.append({
-                    "subject_kind": kind, "subject_id": sid, "subject_name": name, "indicator_id": i.id,
-                    "dimension_id": i.dimension, "aspect": i.aspect, "name_en": i.name_en, "name_th": i.name_th,
-                    "unit": i.unit, "direction": i.direction, "source_kind": i.source_kind,
-                    "source_detail": detail, "value": None if math.isnan(v) else round(v, 6), "status": status,
-                    "level_reached": None if math.isnan(r) else int(r), "core": i.core, "weight": i.weight,
-                    "threshold_next": i.thresholds.get(nxt) if nxt else None,
-                    "meets_next": (None if nxt is None else (False if math.isnan(v) else i.meets(v, nxt))),
-                    "basis": i.basis,
-                })
+            for i, (v, status, detail), r in zip(inds, vals, reached):  # a row in INDICATOR_COLUMNS order
+                ind_rows.append((
+                    kind, sid, name, i.id, i.dimension, i.aspect, i.name_en, i.name_th, i.unit, i.direction,
+                    i.source_kind, detail, None if math.isnan(v) else round(v, 6), status,
+                    None if math.isnan(r) else int(r), i.core, i.weight,
+                    i.thresholds.get(nxt) if nxt else None,
+                    None if nxt is None else (False if math.isnan(v) else i.meets(v, nxt)),
+                    i.basis,
+                ))
             changes: list[Change] = []
             if fail:
                 changes = smallest_lift(edition, inds, [v for v, _s, _d in vals], reached, fail, tables,
