@@ -263,12 +263,18 @@ def buffer_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
     common = engine_payload(a, bounds, decimals=plan.decimals, tolerance_m=plan.tolerance_m)
     sty = StyleTable()
     payload = _payload(a, plan, sty)
-    labels = _item_labels(payload)
-    data = engine_data({**payload, **common})
-    if payload_bytes(data) > plan.max_bytes * plan.payload_share and not plan.exposure_limited:
-        plan.limit_exposure(f"the data would exceed {plan.max_bytes / 1e6:g} MB")
-        for row, label in labels:
+    limit = plan.max_bytes * plan.payload_share
+    # the exposure table is written inside the data as it is alone: when it alone is over the budget (a region:
+    # 0.7 M rows), so is the whole, which is then not written just to be measured
+    over = not plan.exposure_limited and payload_bytes(payload["exp"]) > limit
+    if not over:
+        labels = _item_labels(payload)
+        data = engine_data({**payload, **common})
+        over = payload_bytes(data) > limit and not plan.exposure_limited
+        for row, label in labels if over else ():
             row[0] = label
+    if over:
+        plan.limit_exposure(f"the data would exceed {plan.max_bytes / 1e6:g} MB")
         payload = _limited(a, plan, payload, sty)
         data = engine_data({**payload, **common})
     ring = a.headline_ring_m

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from maps.web import buffer_map, render_map
 from maps.style import load_styles
@@ -38,12 +39,13 @@ def test_num_column_equals_the_value_by_value_rule():
         assert got == plain and [type(x) for x in got] == [type(x) for x in plain]
 
 
-def test_limited_map_equals_one_planned_limited(tiny_town):
+@pytest.mark.parametrize("max_bytes", [1000, 60])  # over as a whole; the exposure table alone already over
+def test_limited_map_equals_one_planned_limited(tiny_town, max_bytes):
     from criteria import run_assessment
 
     a = run_assessment(tiny_town, year=2026)
     st = dict(load_styles())
-    st["budget"] = {**st["budget"], "max_bytes": 1000, "exposure_rows_per_facility": 1}
+    st["budget"] = {**st["budget"], "max_bytes": max_bytes, "exposure_rows_per_facility": 1}
     n = len(a.facilities)
 
     def plan():
