@@ -26,7 +26,7 @@ from geo import to_lonlat
 from ..style import load_styles
 from .base import context_groups, engine_base_map, engine_payload, fmt_value, legend_box, title_box
 from .field import attach_field, observation_group
-from .features import StyleTable, encode, num_column, round_geojson, str_column, style_column, subject_columns
+from .features import StyleTable, encode, num_column, round_geojsons, str_column, style_column, subject_columns
 from .plugins import attach_engine, engine_data, payload_bytes
 from .simplify import Plan, make_plan
 
@@ -216,9 +216,9 @@ def _payload(a: Assessment, plan: Plan, sty: StyleTable | None = None) -> dict[s
         items = []
         if len(poly_rings):
             sel = poly_rings[poly_rings["ring_m"] == d]
-            for fid, geom in zip(sel["facility_id"].astype(str), sel.geometry):
+            for fid, g in zip(sel["facility_id"].astype(str), round_geojsons(sel.geometry, dec)):
                 fr = ring_rows.get(fid, {})
-                items.append({"t": "g", "g": round_geojson(geom, dec), "s": style,
+                items.append({"t": "g", "g": g, "s": style,
                               "p": {"title": f"{names.get(fid, fid)} ({fid})",
                                     "sub": f"ring {d:,} m / รัศมี {d:,} ม.",
                                     "rows": [["people / ประชากร", fmt_value(fr.get(f"pop_within_{d}"))],

@@ -3,6 +3,8 @@ with numpy, and a map whose exposure had to be limited equal to one planned limi
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from maps.web import buffer_map, render_map
 from maps.style import load_styles
 from maps.web.buffer_map import _reached, _row_numbers
-from maps.web.features import num_column
+from maps.web.features import num_column, round_geojson, round_geojsons
 from maps.web.simplify import make_plan
 
 
@@ -59,3 +61,17 @@ def test_limited_map_equals_one_planned_limited(tiny_town, max_bytes):
     planned.limit_exposure(f"the data would exceed {planned.max_bytes / 1e6:g} MB")
     second = buffer_map(a, plan=planned)
     assert render_map(first) == render_map(second)
+
+
+def test_round_geojsons_equals_one_by_one():
+    from shapely.geometry import GeometryCollection, LineString, MultiPolygon, Point, Polygon
+
+    hole = Polygon([(100.123456789, 15.1), (100.2, 15.1), (100.2, 15.2), (100.1, 15.2)],
+                   [[(100.15, 15.15), (100.16, 15.15), (100.16, 15.16)]])
+    geoms = [hole, MultiPolygon([hole, Polygon([(101, 16), (101.5, 16), (101.5, 16.5)])]), Point(100.1, 15.1),
+             LineString([(100, 15), (100.33333333, 15.66666666)]), None, Polygon(),
+             Polygon([(1, 2, 3), (2, 2, 3), (2, 3, 3)]), GeometryCollection([Point(1.23456789, 2), hole]),
+             Polygon([(-0.0000004, 0.0000006), (1, 0), (1, 1)])]
+    for dec in (5, 6):
+        assert json.dumps(round_geojsons(geoms, dec)) == json.dumps([round_geojson(g, dec) for g in geoms])
+    assert round_geojsons([], 5) == []
