@@ -284,6 +284,7 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
         prereq_first = [0 if edition.prerequisite_levels(i) else 1 for i in inds]
         decided: dict[tuple, tuple] = {}  # the level depends only on the levels reached: few patterns, decided once
         lift_cache: dict = {}
+        gap_texts: dict[tuple, tuple[str, str]] = {}
         lift_weights = [(weights[j] if weights else 1.0) * (1.0 if counted[j] else 0.0) for j in range(len(inds))]
         for sid in sorted(map(str, table.index)):
             row = rows.row(sid)
@@ -324,6 +325,12 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
                                      "step": step, "indicator_id": c.indicator_id, "value_from": c.value_from,
                                      "value_to": c.value_to, "action": c.action, "action_th": c.action_th})
             lv = edition.level(level)
+            # the gap text reads the level, the level failed, the actions and the count without data: worded once
+            tkey = (level, fail.get("level"), tuple((c.action, c.action_th) for c in changes), len(no_data))
+            if tkey not in gap_texts:
+                gap_texts[tkey] = (_gap_text(edition, level, fail, changes, no_data, "en"),
+                                   _gap_text(edition, level, fail, changes, no_data, "th"))
+            texts = gap_texts[tkey]
             lvl_rows.append({
                 "subject_kind": kind, "subject_id": sid, "name": name, "level": level,
                 "level_name_en": lv.name_en, "level_name_th": lv.name_th, "rule": rule,
@@ -331,8 +338,7 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
                 "no_data": len(no_data),
                 "reach_next": fail.get("reach") if fail else None,
                 "needed_next": (math.ceil(fail["needed"] - 1e-9) if fail and not fail["weighted"] else None),
-                "gap_text": _gap_text(edition, level, fail, changes, no_data, "en"),
-                "gap_text_th": _gap_text(edition, level, fail, changes, no_data, "th"),
+                "gap_text": texts[0], "gap_text_th": texts[1],
             })
     indicators = pd.DataFrame(ind_rows, columns=INDICATOR_COLUMNS)
     indicators["level_reached"] = indicators["level_reached"].astype("Int64")
