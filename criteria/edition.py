@@ -11,6 +11,7 @@ import math
 import os
 import warnings
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -112,31 +113,31 @@ class Indicator:
     #: whose numbers the thresholds are (modelled unless a published source gives them)
     thresholds_provenance: Provenance = field(default_factory=Provenance)
 
-    @property
+    @cached_property  # read per subject while scoring: computed once (the fields are frozen)
     def source_kind(self) -> str:
         return next(k for k in SOURCE_KINDS if k in self.source)
 
-    @property
+    @cached_property
     def reads_evidence(self) -> bool:
         """Whether the evidence file gives the value: always (``evidence: true``), or when the measure has no data
         (``or_evidence: true``, e.g. typed-in exchange links when there is no exchanges table)."""
         return self.source_kind == "evidence" or bool(self.source.get("or_evidence"))
 
-    @property
+    @cached_property
     def ring_m(self) -> int | None:
         """The distance the indicator's measure (or aggregated column) is taken at, in metres; None without one."""
         if self.source_kind == "aggregate":
             return self.source["aggregate"].get("ring_m")
         return self.source.get("ring_m")
 
-    @property
+    @cached_property
     def measure(self) -> str | None:
         """The measure read (``pop_within``), or the column a town aggregate reads; None for evidence."""
         if self.source_kind == "aggregate":
             return self.source["aggregate"]["column"]
         return self.source.get("measure")
 
-    @property
+    @cached_property
     def measured_kinds(self) -> tuple[str, ...]:
         """The subject kinds whose table holds the column read (the aggregate's ``from`` kinds)."""
         if self.source_kind == "aggregate":
@@ -144,7 +145,7 @@ class Indicator:
             return (frm,) if isinstance(frm, str) else tuple(frm)
         return (self.subject,) if self.source_kind == "measure" else ()
 
-    @property
+    @cached_property
     def column(self) -> str | None:
         """The table column read: the measure at its distance (``pop_within_500``); None for evidence."""
         m = self.measure

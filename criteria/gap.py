@@ -89,6 +89,13 @@ def _action(ind: Indicator, v: float, t: float, tables: dict[str, pd.DataFrame],
                                 t=format_value(t, ind.unit, lang))
 
 
+def _target(cache: dict, ind: Indicator, level: int) -> float | None:
+    key = ("target", id(ind), level)
+    if key not in cache:
+        cache[key] = target_value(ind, level)
+    return cache[key]
+
+
 def _cost(v: float, t: float) -> float:
     if math.isnan(v):
         return 1.0
@@ -96,9 +103,14 @@ def _cost(v: float, t: float) -> float:
 
 
 def smallest_lift(edition: Edition, inds: list[Indicator], values: list[float], reached: list[float],
-                  fail: dict, tables: dict[str, pd.DataFrame], *, weights: list[float] | None = None
-                  ) -> list[Change]:
-    """Changes that lift a subject to ``fail['level']`` (see module docstring); deterministic."""
+                  fail: dict, tables: dict[str, pd.DataFrame], *, weights: list[float] | None = None,
+                  cache: dict | None = None) -> list[Change]:
+    """Changes that lift a subject to ``fail['level']`` (see module docstring); deterministic.
+
+    ``cache``: a dict kept across the subjects of one scoring (same edition and tables), so that each target and
+    each action text is worked out once.
+    """
+    cache = {} if cache is None else cache
     lv = fail["level"]
     w = weights or [1.0] * len(inds)
     below = [j for j, r in enumerate(reached) if math.isnan(r) or r < lv]
@@ -109,7 +121,7 @@ def smallest_lift(edition: Edition, inds: list[Indicator], values: list[float], 
     for j in below:
         if j in must or w[j] <= 0:  # an indicator that does not count towards the share lifts nothing
             continue
-        t = target_value(inds[j], lv)
+        t = _target(cache, inds[j], lv)
         if t is None:
             continue
         pool.append((_cost(values[j], t) / w[j], inds[j].id, j))
@@ -120,15 +132,19 @@ def smallest_lift(edition: Edition, inds: list[Indicator], values: list[float], 
         got += w[j]
     out = []
     for j in chosen:
-        t = target_value(inds[j], lv)
+        t = _target(cache, inds[j], lv)
         if t is None:  # a prerequisite with no threshold up to lv only needs a value
             t = 1.0 if inds[j].unit == "yes/no" else 0.0
         v = values[j]
-        act = _action(inds[j], v, t, tables, "en")
-        act_th = _action(inds[j], v, t, tables, "th")
-        if j in must:
-            act += phrases()["prerequisite"]["en"].format(level=lv)
-            act_th += phrases()["prerequisite"]["th"].format(level=lv)
+        key = (id(inds[j]), float(v).hex(), float(t).hex(), lv, j in must)  # exact values (-0.0, nan apart)
+        if key not in cache:
+            act = _action(inds[j], v, t, tables, "en")
+            act_th = _action(inds[j], v, t, tables, "th")
+            if j in must:
+                act += phrases()["prerequisite"]["en"].format(level=lv)
+                act_th += phrases()["prerequisite"]["th"].format(level=lv)
+            cache[key] = (act, act_th)
+        act, act_th = cache[key]
         out.append(Change(inds[j].id, None if math.isnan(v) else float(v), float(t), act, act_th))
     return out
 

@@ -266,7 +266,7 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
     ov = split_overrides(edition, overrides)
     check_distances(edition, tables)
     tables = _apply_measure_overrides(edition, tables, ov)
-    ind_rows: list[dict] = []
+    ind_rows: list[tuple] = []
     lvl_rows: list[dict] = []
     gap_rows: list[dict] = []
     agg_cache: dict = {}
@@ -280,44 +280,57 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
                   for lv in (2, 3, 4, 5)}
         counted = [i.counted for i in inds]
         rows = _RowReader(table, [i.column for i in inds if i.source_kind == "measure"] + ["name"])
+        core = [i.core for i in inds]
+        prereq_first = [0 if edition.prerequisite_levels(i) else 1 for i in inds]
+        decided: dict[tuple, tuple] = {}  # the level depends only on the levels reached: few patterns, decided once
+        lift_cache: dict = {}
+        gap_texts: dict[tuple, tuple[str, str]] = {}
+        lift_weights = [(weights[j] if weights else 1.0) * (1.0 if counted[j] else 0.0) for j in range(len(inds))]
         for sid in sorted(map(str, table.index)):
             row = rows.row(sid)
             name = str(row.get("name", sid))
             vals = [_value_of(i, kind, sid, row, tables, evidence, agg_cache, ov) for i in inds]
             vals = _with_dimensions_covered(edition, inds, vals, sid, ov)
             reached = [float(i.level_of(v)) if not math.isnan(v) else np.nan for i, (v, _s, _d) in zip(inds, vals)]
-            level, rule, fail = decide_level(reached, [i.core for i in inds], edition.pass_share,
-                                             weights=weights, prereq=prereq, counted=counted)
+            key = tuple(-1.0 if math.isnan(r) else r for r in reached)  # no data is NaN exactly when reached is
+            if key not in decided:
+                level, rule, fail = decide_level(reached, core, edition.pass_share,
+                                                 weights=weights, prereq=prereq, counted=counted)
+                # missing prerequisites first: they are what blocks a level outright
+                no_data = [i.id for _p, i in sorted(
+                    ((prereq_first[n], n), i) for n, (i, (v, _s, _d)) in
+                    enumerate(zip(inds, vals)) if math.isnan(v))]
+                if no_data:
+                    rule += (f"; {len(no_data)} indicator{'s' if len(no_data) != 1 else ''} without data "
+                             f"({', '.join(no_data[:6])}{', …' if len(no_data) > 6 else ''}): the level may "
+                             "change when they are supplied")
+                decided[key] = (level, rule, fail, no_data)
+            level, rule, fail, no_data = decided[key]
             nxt = level + 1 if level < 5 else None
-            # missing prerequisites first: they are what blocks a level outright
-            no_data = [i.id for _p, i in sorted(
-                ((0 if edition.prerequisite_levels(i) else 1, n), i) for n, (i, (v, _s, _d)) in
-                enumerate(zip(inds, vals)) if math.isnan(v))]
-            if no_data:
-                rule += (f"; {len(no_data)} indicator{'s' if len(no_data) != 1 else ''} without data "
-                         f"({', '.join(no_data[:6])}{', …' if len(no_data) > 6 else ''}): the level may change "
-                         "when they are supplied")
-            for i, (v, status, detail), r in zip(inds, vals, reached):
-                ind_rows.append({
-                    "subject_kind": kind, "subject_id": sid, "subject_name": name, "indicator_id": i.id,
-                    "dimension_id": i.dimension, "aspect": i.aspect, "name_en": i.name_en, "name_th": i.name_th,
-                    "unit": i.unit, "direction": i.direction, "source_kind": i.source_kind,
-                    "source_detail": detail, "value": None if math.isnan(v) else round(v, 6), "status": status,
-                    "level_reached": None if math.isnan(r) else int(r), "core": i.core, "weight": i.weight,
-                    "threshold_next": i.thresholds.get(nxt) if nxt else None,
-                    "meets_next": (None if nxt is None else (False if math.isnan(v) else i.meets(v, nxt))),
-                    "basis": i.basis,
-                })
+            for i, (v, status, detail), r in zip(inds, vals, reached):  # a row in INDICATOR_COLUMNS order
+                ind_rows.append((
+                    kind, sid, name, i.id, i.dimension, i.aspect, i.name_en, i.name_th, i.unit, i.direction,
+                    i.source_kind, detail, None if math.isnan(v) else round(v, 6), status,
+                    None if math.isnan(r) else int(r), i.core, i.weight,
+                    i.thresholds.get(nxt) if nxt else None,
+                    None if nxt is None else (False if math.isnan(v) else i.meets(v, nxt)),
+                    i.basis,
+                ))
             changes: list[Change] = []
             if fail:
                 changes = smallest_lift(edition, inds, [v for v, _s, _d in vals], reached, fail, tables,
-                                        weights=[(weights[j] if weights else 1.0) * (1.0 if counted[j] else 0.0)
-                                                 for j in range(len(inds))])
+                                        weights=lift_weights, cache=lift_cache)
                 for step, c in enumerate(changes, start=1):
                     gap_rows.append({"subject_kind": kind, "subject_id": sid, "next_level": fail["level"],
                                      "step": step, "indicator_id": c.indicator_id, "value_from": c.value_from,
                                      "value_to": c.value_to, "action": c.action, "action_th": c.action_th})
             lv = edition.level(level)
+            # the gap text reads the level, the level failed, the actions and the count without data: worded once
+            tkey = (level, fail.get("level"), tuple((c.action, c.action_th) for c in changes), len(no_data))
+            if tkey not in gap_texts:
+                gap_texts[tkey] = (_gap_text(edition, level, fail, changes, no_data, "en"),
+                                   _gap_text(edition, level, fail, changes, no_data, "th"))
+            texts = gap_texts[tkey]
             lvl_rows.append({
                 "subject_kind": kind, "subject_id": sid, "name": name, "level": level,
                 "level_name_en": lv.name_en, "level_name_th": lv.name_th, "rule": rule,
@@ -325,8 +338,7 @@ def score(edition: Edition, tables: dict[str, pd.DataFrame], evidence: pd.DataFr
                 "no_data": len(no_data),
                 "reach_next": fail.get("reach") if fail else None,
                 "needed_next": (math.ceil(fail["needed"] - 1e-9) if fail and not fail["weighted"] else None),
-                "gap_text": _gap_text(edition, level, fail, changes, no_data, "en"),
-                "gap_text_th": _gap_text(edition, level, fail, changes, no_data, "th"),
+                "gap_text": texts[0], "gap_text_th": texts[1],
             })
     indicators = pd.DataFrame(ind_rows, columns=INDICATOR_COLUMNS)
     indicators["level_reached"] = indicators["level_reached"].astype("Int64")

@@ -26,7 +26,7 @@ from geo import to_lonlat
 from ..style import load_styles
 from .base import context_groups, engine_base_map, engine_payload, fmt_value, legend_box, title_box
 from .field import attach_field, observation_group
-from .features import StyleTable, encode, num_column, round_geojson, str_column, style_column, subject_columns
+from .features import StyleTable, encode, num_column, round_geojsons, str_column, style_column, subject_columns
 from .plugins import attach_engine, engine_data, payload_bytes
 from .simplify import Plan, make_plan
 
@@ -61,6 +61,26 @@ def exposure_colors(values: pd.Series, classes: list[dict]) -> list[str]:
     return out.tolist()
 
 
+def _row_numbers(ids: pd.Series, index: pd.Index) -> np.ndarray:
+    """``pd.Index(index.astype(str)).get_indexer(ids.astype(str))``: the row of each id (-1: none), looked up once
+    per distinct id when ``ids`` is categorical (the exposure's ids: 0.7 M rows, 50,000 ids at region scale)."""
+    target = pd.Index(index.astype(str))
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        return target.get_indexer(ids.astype(str))
+    codes = ids.cat.codes.to_numpy()
+    rows = target.get_indexer(pd.Series(ids.cat.categories, dtype=ids.cat.categories.dtype).astype(str))
+    missing = np.flatnonzero(codes < 0)
+    if len(missing):  # what a missing id turns into as text, looked up as the ids themselves would be
+        rows = np.append(rows, target.get_indexer(ids.iloc[missing[:1]].astype(str)))
+    return np.asarray(rows, dtype=np.intp)[codes] if len(rows) else np.full(len(codes), -1, dtype=np.intp)
+
+
+def _reached(ids: pd.Series, index: pd.Index) -> list[int]:
+    """How many exposure rows name each row of ``index`` (by id as text)."""
+    rows = _row_numbers(ids, index)
+    return np.bincount(rows[rows >= 0], minlength=len(index)).tolist()
+
+
 def _facility_source(a: Assessment, plan: Plan, sty: StyleTable) -> dict[str, Any]:
     df = a.facilities
     src = subject_columns(df, decimals=plan.decimals, tolerance_m=plan.tolerance_m, shape="d")
@@ -77,8 +97,7 @@ def _facility_source(a: Assessment, plan: Plan, sty: StyleTable) -> dict[str, An
         for short, col in (("pop", "pop"), ("hh", "hh"), ("vil", "villages"), ("rec", "receptors")):
             f[f"{short}{d}"] = num_column(df.get(f"{col}_within_{d}", pd.Series(np.nan, index=df.index)))
             num[f"{short}{d}"] = "n"
-    reached = a.exposure["facility_id"].astype(str).value_counts()
-    f["nx"] = reached.reindex(df.index.astype(str)).fillna(0).astype(int).tolist()
+    f["nx"] = _reached(a.exposure["facility_id"], df.index)
     num["nx"] = "i"
     lines = "{nx}"
     if plan.exposure_limited:
@@ -113,8 +132,7 @@ def _village_source(a: Assessment, plan: Plan, sty: StyleTable, ring: int) -> di
         f[f"fac{d}"] = num_column(df.get(f"fac_within_{d}", pd.Series(np.nan, index=df.index)))
         num[f"fac{d}"] = "n"
     f["burden"] = num_column(df["burden"])
-    reaching = a.exposure["community_id"].astype(str).value_counts()
-    f["nx"] = reaching.reindex(df.index.astype(str)).fillna(0).astype(int).tolist()  # all, even when limited
+    f["nx"] = _reached(a.exposure["community_id"], df.index)  # all, even when limited
     f["s_count"] = style_column(pd.Series(exposure_colors(df.get(f"fac_within_{ring}"), st["exposure_classes"])),
                                 lambda c: sty(radius=8, color="#222222", weight=1.5, fillColor=c, fillOpacity=0.95,
                                               className="ecotown-village"))
@@ -132,8 +150,8 @@ def _village_source(a: Assessment, plan: Plan, sty: StyleTable, ring: int) -> di
 def _exposure(a: Assessment, plan: Plan) -> dict[str, Any]:
     """The exposure table as columns of row numbers into the facility and village tables."""
     ex = a.exposure
-    fi = pd.Index(a.facilities.index.astype(str)).get_indexer(ex["facility_id"].astype(str))
-    ci = pd.Index(a.communities.index.astype(str)).get_indexer(ex["community_id"].astype(str))
+    fi = _row_numbers(ex["facility_id"], a.facilities.index)
+    ci = _row_numbers(ex["community_id"], a.communities.index)
     dist = ex["distance_m"].to_numpy(dtype=float)
     ok = (fi >= 0) & (ci >= 0)
     if plan.exposure_limited:  # the nearest exposure_rows villages of each facility
@@ -163,9 +181,24 @@ def _ring_popup_values(fac: pd.DataFrame, poly_rings: pd.DataFrame, rings_m) -> 
     return {fid: dict(zip(cols, vals)) for fid, vals in zip(ids, sub.itertuples(index=False, name=None))}
 
 
-def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
+def _limited(a: Assessment, plan: Plan, payload: dict[str, Any], sty: StyleTable) -> dict[str, Any]:
+    """``payload`` built again after ``plan.limit_exposure``: only what the limit changes (the facility table's
+    line counts, the exposure table and the notes); the rest (rings, villages, context: most of the work at region
+    scale) is the same and kept."""
+    return {**payload, "cols": {**payload["cols"], "fac": _facility_source(a, plan, sty)},
+            "exp": _exposure(a, plan), "notes": list(plan.notes)}
+
+
+def _item_labels(payload: dict[str, Any]) -> list[tuple[list, Any]]:
+    """Each popup row of the items of ``payload`` with its label, to put back after :func:`engine_data` (which
+    replaces them by numbers in place) when the payload is written again."""
+    return [(row, row[0]) for g in payload["groups"] for it in g.get("items", ()) if it.get("p")
+            for row in it["p"].get("rows", ())]
+
+
+def _payload(a: Assessment, plan: Plan, sty: StyleTable | None = None) -> dict[str, Any]:
     st = load_styles()
-    sty = StyleTable()
+    sty = StyleTable() if sty is None else sty
     dec, tol = plan.decimals, plan.tolerance_m
     groups = context_groups(a, sty, decimals=dec, tolerance_m=tol, canvas=plan.canvas_points,
                             roles=("green", "receptors"))
@@ -183,9 +216,9 @@ def _payload(a: Assessment, plan: Plan) -> dict[str, Any]:
         items = []
         if len(poly_rings):
             sel = poly_rings[poly_rings["ring_m"] == d]
-            for fid, geom in zip(sel["facility_id"].astype(str), sel.geometry):
+            for fid, g in zip(sel["facility_id"].astype(str), round_geojsons(sel.geometry, dec)):
                 fr = ring_rows.get(fid, {})
-                items.append({"t": "g", "g": round_geojson(geom, dec), "s": style,
+                items.append({"t": "g", "g": g, "s": style,
                               "p": {"title": f"{names.get(fid, fid)} ({fid})",
                                     "sub": f"ring {d:,} m / รัศมี {d:,} ม.",
                                     "rows": [["people / ประชากร", fmt_value(fr.get(f"pop_within_{d}"))],
@@ -228,11 +261,21 @@ def buffer_map(a: Assessment, *, plan: Plan | None = None) -> folium.Map:
     plan = plan or buffer_plan(a)
     m, bounds = engine_base_map(a)
     common = engine_payload(a, bounds, decimals=plan.decimals, tolerance_m=plan.tolerance_m)
-    payload = _payload(a, plan)
-    data = engine_data({**payload, **common})
-    if payload_bytes(data) > plan.max_bytes * plan.payload_share and not plan.exposure_limited:
+    sty = StyleTable()
+    payload = _payload(a, plan, sty)
+    limit = plan.max_bytes * plan.payload_share
+    # the exposure table is written inside the data as it is alone: when it alone is over the budget (a region:
+    # 0.7 M rows), so is the whole, which is then not written just to be measured
+    over = not plan.exposure_limited and payload_bytes(payload["exp"]) > limit
+    if not over:
+        labels = _item_labels(payload)
+        data = engine_data({**payload, **common})
+        over = payload_bytes(data) > limit and not plan.exposure_limited
+        for row, label in labels if over else ():
+            row[0] = label
+    if over:
         plan.limit_exposure(f"the data would exceed {plan.max_bytes / 1e6:g} MB")
-        payload = _payload(a, plan)
+        payload = _limited(a, plan, payload, sty)
         data = engine_data({**payload, **common})
     ring = a.headline_ring_m
     attach_engine(m, data)

@@ -12,12 +12,13 @@ from typing import Any
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from criteria import Assessment, needs_text
 from geo import to_lonlat
 from criteria import format_value as fmt_value  # one formatting for every output
 
-__all__ = ["StyleTable", "round_geojson", "point_ll", "indicator_tables", "text", "search_key"]
+__all__ = ["StyleTable", "round_geojson", "round_geojsons", "point_ll", "indicator_tables", "text", "search_key"]
 
 
 class StyleTable:
@@ -52,6 +53,43 @@ def round_geojson(geom: Any, decimals: int) -> dict[str, Any] | None:
         return {"type": "GeometryCollection",
                 "geometries": [round_geojson(x, decimals) for x in geom.geoms if not x.is_empty]}
     return {"type": g["type"], "coordinates": _round(g["coordinates"], decimals)}
+
+
+def round_geojsons(geoms: Any, decimals: int) -> list[dict[str, Any] | None]:
+    """:func:`round_geojson` of each geometry of ``geoms`` (a sequence of shapely geometries in lon/lat).
+
+    Flat polygons and multipolygons (outlines, mine rings: thousands at region scale) are taken apart all at once
+    with shapely's array functions and rounded as one list; other geometries go one by one. Same numbers, same
+    nesting."""
+    geoms = list(geoms)
+    arr = np.array(geoms, dtype=object)
+    if not len(arr):
+        return []
+    types = shapely.get_type_id(arr)
+    fast = np.isin(types, (3, 6)) & ~shapely.is_empty(arr) & ~shapely.has_z(arr)
+    out: list[dict[str, Any] | None] = [None if fast[k] else round_geojson(g, decimals) for k, g in enumerate(geoms)]
+    idx = np.flatnonzero(fast)
+    if not len(idx):
+        return out
+    parts, part_geom = shapely.get_parts(arr[idx], return_index=True)
+    rings, ring_part = shapely.get_rings(parts, return_index=True)
+    counts = shapely.get_num_coordinates(rings)
+    flat = [round(c, decimals) for c in shapely.get_coordinates(rings).ravel().tolist()]
+    pos = [flat[i:i + 2] for i in range(0, len(flat), 2)]
+    ends = np.cumsum(counts).tolist()
+    starts = [0] + ends[:-1]
+    ring_lists: list[list] = [[] for _ in range(len(parts))]
+    for p, a, b in zip(ring_part.tolist(), starts, ends):
+        ring_lists[p].append(pos[a:b])
+    part_lists: list[list] = [[] for _ in range(len(idx))]
+    for g, r in zip(part_geom.tolist(), ring_lists):
+        part_lists[g].append(r)
+    for j, k in enumerate(idx.tolist()):
+        if types[k] == 3:
+            out[k] = {"type": "Polygon", "coordinates": part_lists[j][0]}
+        else:
+            out[k] = {"type": "MultiPolygon", "coordinates": part_lists[j]}
+    return out
 
 
 def point_ll(geom: Any, decimals: int) -> list[float]:
@@ -141,7 +179,13 @@ def num_column(s: pd.Series | np.ndarray, decimals: int = 2) -> list[Any]:
     """Numbers for the engine to format (``None`` for missing, whole numbers as integers)."""
     v = np.round(pd.to_numeric(pd.Series(np.asarray(s, dtype=object)), errors="coerce").to_numpy(dtype=float),
                  decimals)
-    return [None if x != x else (int(x) if x.is_integer() else x) for x in v.tolist()]
+    whole = np.isfinite(v) & (np.floor(v) == v)
+    if not (np.abs(v[whole]) < 2.0 ** 62).all():  # beyond int64: Python's int, one by one
+        return [None if x != x else (int(x) if x.is_integer() else x) for x in v.tolist()]
+    out = v.astype(object)  # Python floats; whole numbers as Python ints, missing as None
+    out[whole] = v[whole].astype(np.int64).astype(object)
+    out[np.isnan(v)] = None
+    return out.tolist()
 
 
 def lat_lon(ll: gpd.GeoDataFrame, decimals: int) -> tuple[list[float], list[float]]:
@@ -160,7 +204,7 @@ def subject_columns(gdf: gpd.GeoDataFrame, *, decimals: int, tolerance_m: float,
     ll = to_lonlat(gdf, tolerance_m)
     lat, lon = lat_lon(ll, decimals)
     not_point = np.flatnonzero((ll.geom_type != "Point").to_numpy())
-    geo = {str(i): round_geojson(ll.geometry.iloc[i], decimals) for i in not_point}
+    geo = dict(zip(map(str, not_point), round_geojsons(ll.geometry.iloc[not_point], decimals)))
     out: dict[str, Any] = {"n": len(gdf), "t": shape, "lat": lat, "lon": lon,
                            "f": {"id": [str(i) for i in gdf.index]}}
     if geo:
