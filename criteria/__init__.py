@@ -15,6 +15,8 @@ from .provenance_text import level_provenance, level_tag, names_note, provenance
 from .score import Scores, score
 from .sensitivity import sensitivity
 
+from geo.lazy import lazy_attributes
+
 #: every public name but the errors is imported on first use: the CLI's error table needs the error classes in
 #: every command, and the engine's modules (editions, scoring, rasters) only where a command assesses
 _LAZY = {
@@ -39,14 +41,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        from importlib import import_module
-
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 __all__ = ["provenance_lines", "provenance_sentences", "provenance_text", "level_provenance", "level_tag", "thresholds_note", "names_note",
     "Assessment", "run_assessment", "DEFAULT_EDITION", "software_version",

@@ -19,19 +19,14 @@ from .wind import WindRose, load_wind_rose, wind_rose, wind_weights
 
 __ecotown__ = True
 
+from .lazy import lazy_attributes
+
 #: names imported on first use: rasterio takes a third of a second to load, and ``ecotown buffer`` never needs it
 _LAZY = {name: ".zonal" for name in ("green_buffer_share", "ring_zonal_stats", "zonal_class_shares",
                                      "zonal_class_table", "zonal_mean")}
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        from importlib import import_module
-
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = [

@@ -24,6 +24,8 @@ from .store import STORE_NAME
 
 __ecotown__ = True
 
+from geo.lazy import lazy_attributes
+
 #: names imported on first use (adding layers, rasters, checks): a command that only reads layers then does
 #: not load rasterio and the writers of the store
 _LAZY = {
@@ -45,14 +47,7 @@ _LAZY = {
 }
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        from importlib import import_module
-
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = [

@@ -117,18 +117,14 @@ def main() -> int:
         rows.append((what, "ecotown buffer (CSV + buffer.gpkg)", t, mem))
         print(rows[-1], flush=True)
         if parquet:
-            same = folder / "out-csv"
-            t, mem = median_run([PY, "-m", "maps.cli.main", "buffer", "-q", "--format", "csv", "--out", str(same)],
-                                folder, same, a.repeat)
-            rows.append((what, "ecotown buffer --format csv (the DuckDB script's tables and more)", t, mem))
-            print(rows[-1], flush=True)
-            shutil.rmtree(same, ignore_errors=True)
-            pq = folder / "out-parquet"
-            t, mem = median_run([PY, "-m", "maps.cli.main", "buffer", "-q", "--format", "parquet", "--out", str(pq)],
-                                folder, pq, a.repeat)
-            rows.append((what, "ecotown buffer --format parquet", t, mem))
-            print(rows[-1], flush=True)
-            shutil.rmtree(pq, ignore_errors=True)
+            for fmt, label in (("csv", "ecotown buffer --format csv (the DuckDB script's tables and more)"),
+                               ("parquet", "ecotown buffer --format parquet")):
+                dest = folder / f"out-{fmt}"
+                t, mem = median_run([PY, "-m", "maps.cli.main", "buffer", "-q", "--format", fmt, "--out", str(dest)],
+                                    folder, dest, a.repeat)
+                rows.append((what, label, t, mem))
+                print(rows[-1], flush=True)
+                shutil.rmtree(dest, ignore_errors=True)
         if not a.no_duckdb:
             ddb = folder / "out-duckdb"
             t, mem = median_run([PY, str(ROOT / "tests" / "peers" / "duckdb_buffer.py"), "layers.gpkg", str(ddb)],

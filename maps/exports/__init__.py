@@ -13,17 +13,12 @@ __all__ = ["write_tables", "write_manifest", "write_csv", "csv_digest", "staged_
            "buffer_analysis", "buffer_rings", "BufferAnalysis", "write_buffer_tables", "write_parquet",
            "write_parquet_tables", "parse_formats", "OUTPUT_FORMATS", "DEFAULT_FORMATS"]
 
+from geo.lazy import lazy_attributes
+
 #: names imported on first use: KML, QGIS and the results tables need criteria/ and its libraries, which
 #: ``ecotown buffer`` (tables of the exposure only) does not
 _LAZY = {"export_kml": ".kml", "write_project": ".qgis_project", "write_manifest": ".tables",
          "write_tables": ".tables"}
 
 
-def __getattr__(name: str):
-    if name in _LAZY:
-        from importlib import import_module
-
-        value = getattr(import_module(_LAZY[name], __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
