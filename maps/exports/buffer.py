@@ -21,19 +21,16 @@ import geo
 from layers import Catalog, CatalogError, read_layer
 
 from .columnar import DEFAULT_FORMATS, write_parquet_tables
-from .files import pinned_gpkg_date, plain_types, staged_output, write_csv, write_gpkg
+from .files import RING_POLYGONS_MAX, pinned_gpkg_date, plain_types, staged_output, write_csv, write_gpkg
 
-__all__ = ["BufferAnalysis", "buffer_analysis", "buffer_rings", "write_buffer_tables", "RING_POLYGON_LIMIT",
+__all__ = ["BufferAnalysis", "buffer_analysis", "buffer_rings", "write_buffer_tables", "RING_POLYGONS_MAX",
            "PAIRS_LAYER_LIMIT"]
 
 #: role -> facility kind written in the ``kind`` column
 KIND_OF_ROLE = {"factories": "factory", "mines": "mine"}
 
-#: ``buffer.gpkg`` gets a ring polygon layer by default up to this many polygons (facilities x rings): a province
-#: (2,050 facilities x 4 rings = 8,200). At nation scale the 620,000 polygons took 39 s to build, 2 GB on disk and
-#: most of 5.4 GB of memory, and nobody opens them (the HTML maps draw rings in the browser from each centre).
-RING_POLYGON_LIMIT = 20_000
-#: ... and the pair table as a layer up to this many pairs (it is in exposure.csv / exposure.parquet anyway)
+#: buffer.gpkg holds the pair table as a layer up to this many pairs (it is in exposure.csv / .parquet anyway);
+#: its ring polygons follow files.RING_POLYGONS_MAX, as results.gpkg's do
 PAIRS_LAYER_LIMIT = 1_000_000
 
 
@@ -115,7 +112,7 @@ def buffer_analysis(cat: Catalog, *, year: int, rings: list[int] | dict[str, lis
     ``around``, ``communities``, ``receptors``: comma-separated layer names or roles of ``cat`` (receptors are
     skipped when the catalog has none). ``year`` picks the rows the joined tables count.
     ``ring_polygons`` / ``pairs_layer``: put the ring polygons / the pair table into ``layers`` (True, False, or
-    None: when there are at most ``RING_POLYGON_LIMIT`` polygons / ``PAIRS_LAYER_LIMIT`` pairs).
+    None: when there are at most ``RING_POLYGONS_MAX`` polygons / ``PAIRS_LAYER_LIMIT`` pairs).
     """
     say = progress or (lambda _m: None)
     say("Reading layers")
@@ -141,11 +138,11 @@ def buffer_analysis(cat: Catalog, *, year: int, rings: list[int] | dict[str, lis
     notes: list[str] = []
     ring_list = sorted(geo.union_rings(rings).astype(int).tolist())
     n_polygons = len(fac) * len(ring_list)
-    if ring_polygons or (ring_polygons is None and n_polygons <= RING_POLYGON_LIMIT):
+    if ring_polygons or (ring_polygons is None and n_polygons <= RING_POLYGONS_MAX):
         say(f"Drawing {n_polygons} ring polygons")
         layers["rings"] = geo.ring_buffers(fac, ring_list)
     elif ring_polygons is None:
-        notes.append(f"buffer.gpkg has no ring polygons: {n_polygons:,} (more than {RING_POLYGON_LIMIT:,}) would "
+        notes.append(f"buffer.gpkg has no ring polygons: {n_polygons:,} (more than {RING_POLYGONS_MAX:,}) would "
                      "take long to draw and GBs to store; ask for them with --ring-polygons")
     if pairs_layer or (pairs_layer is None and len(matrix) <= PAIRS_LAYER_LIMIT):
         layers["exposure"] = matrix

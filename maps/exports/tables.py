@@ -12,7 +12,7 @@ from criteria import Assessment
 
 from ..flows import flow_lines
 from .columnar import DEFAULT_FORMATS, write_parquet_tables
-from .files import pinned_gpkg_date, tabular, write_csv, write_gpkg
+from .files import RING_POLYGONS_MAX, pinned_gpkg_date, tabular, write_csv, write_gpkg
 from .qgis_styles import add_layer_styles
 
 __all__ = ["write_tables", "write_manifest", "writes_ring_polygons", "RING_POLYGONS_MAX", "FLOWS_GPKG_COLUMNS"]
@@ -21,10 +21,6 @@ __all__ = ["write_tables", "write_manifest", "writes_ring_polygons", "RING_POLYG
 FLOWS_GPKG_COLUMNS = ["from_id", "to_id", "from_name", "to_name", "material", "tonnes_per_year", "year",
                       "inside_town"]
 
-#: results.gpkg holds the ring polygons (one band per facility and ring) up to this many; beyond, its 'rings'
-#: layer (and results.qgs's) is left out: at region scale 123,000 bands were 380 of its 690 MB and a fifth of
-#: the time of writing it, for a layer nobody opens at that scale (the maps draw rings from facility points)
-RING_POLYGONS_MAX = 20_000
 
 
 def writes_ring_polygons(a: Assessment) -> bool:

@@ -74,7 +74,7 @@ def test_large_runs_leave_ring_polygons_and_pairs_out_unless_asked(tiny_town, tm
     the layers back; the CSV tables are the same either way."""
     from maps.exports import buffer as buffer_mod
 
-    monkeypatch.setattr(buffer_mod, "RING_POLYGON_LIMIT", 5)  # 2 facilities x 3 rings = 6 polygons
+    monkeypatch.setattr(buffer_mod, "RING_POLYGONS_MAX", 5)  # 2 facilities x 3 rings = 6 polygons
     monkeypatch.setattr(buffer_mod, "PAIRS_LAYER_LIMIT", 5)   # 6 pairs
     args = ["buffer", "-c", str(tiny_town), "--rings", "500,1000,5000"]
     r = runner.invoke(app, [*args, "-o", str(tmp_path / "auto")], catch_exceptions=False)
