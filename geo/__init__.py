@@ -4,7 +4,7 @@ water, land-use zones and wind.
 Pure functions over GeoDataFrames and arrays; nothing here knows about criteria or layers.
 """
 
-from .crs import LONLAT_CRS, METRIC_CRS, assert_metric, to_lonlat, to_metric, utm_epsg_for
+from .crs import LONLAT_CRS, METRIC_CRS, assert_metric, to_lonlat, to_metric, utm_epsg_for, xy_to_lonlat
 from .errors import CRSError, EcotownError, GeoError
 from .exposure import community_exposure, facility_exposure
 from .landuse import in_zone
@@ -34,6 +34,7 @@ __all__ = [
     "LONLAT_CRS",
     "to_metric",
     "to_lonlat",
+    "xy_to_lonlat",
     "assert_metric",
     "utm_epsg_for",
     "ring_buffers",

@@ -3,13 +3,16 @@ longitude/latitude for web maps and KML (the one place that conversion is made).
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import geopandas as gpd
-from pyproj import CRS
+import numpy as np
+from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError as _PyprojCRSError
 
 from .errors import CRSError
 
-__all__ = ["METRIC_CRS", "LONLAT_CRS", "to_metric", "to_lonlat", "assert_metric", "utm_epsg_for"]
+__all__ = ["METRIC_CRS", "LONLAT_CRS", "to_metric", "to_lonlat", "xy_to_lonlat", "assert_metric", "utm_epsg_for"]
 
 #: WGS 84 / UTM zone 47N: Takhli and Nong Pho lie at about 100.3 E
 METRIC_CRS = "EPSG:32647"
@@ -60,6 +63,17 @@ def to_lonlat(gdf: gpd.GeoDataFrame, tolerance_m: float = 0.0) -> gpd.GeoDataFra
         g = g.copy()
         g["geometry"] = g.geometry.simplify(tolerance_m, preserve_topology=True)
     return g.to_crs(LONLAT_CRS)
+
+
+@lru_cache(maxsize=16)
+def _lonlat_transformer(crs_wkt: str) -> Transformer:
+    return Transformer.from_crs(CRS.from_wkt(crs_wkt), LONLAT_CRS, always_xy=True)
+
+
+def xy_to_lonlat(crs: CRS, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Coordinates ``x, y`` in ``crs`` as longitude, latitude arrays (a transformer kept per CRS: checking where
+    the features of a nation-scale layer lie converts one point per feature, not the geometries)."""
+    return _lonlat_transformer(crs.to_wkt()).transform(x, y)
 
 
 def assert_metric(gdf: gpd.GeoDataFrame, name: str = "layer") -> None:

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
 
-from geo import METRIC_CRS, to_metric
+from geo import METRIC_CRS, to_metric, xy_to_lonlat
 from geo.errors import GeoError
 
 from .catalog import LayerSpec, sha256_file
@@ -150,15 +148,6 @@ def _check_geometry(gdf: gpd.GeoDataFrame, ids: pd.Series, spec: LayerSpec, role
                                  feature=ids.iloc[pos]))
 
 
-@lru_cache(maxsize=16)
-def _lonlat_transformer(crs_wkt: str) -> Transformer:
-    return Transformer.from_crs(CRS.from_wkt(crs_wkt), "EPSG:4326", always_xy=True)
-
-
-def _to_lonlat(crs, x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    return _lonlat_transformer(crs.to_wkt()).transform(x, y)
-
-
 def _check_location(gdf: gpd.GeoDataFrame, ids: pd.Series, spec: LayerSpec, problems: list[Problem]) -> None:
     """Refuse coordinates outside Thailand, and say so when lat and lon look swapped."""
     arr = np.asarray(gdf.geometry.array, dtype=object)
@@ -171,7 +160,7 @@ def _check_location(gdf: gpd.GeoDataFrame, ids: pd.Series, spec: LayerSpec, prob
     if not_point.any():
         pts[not_point] = shapely.point_on_surface(pts[not_point])
     try:
-        x, y = _to_lonlat(gdf.crs, shapely.get_x(pts), shapely.get_y(pts))
+        x, y = xy_to_lonlat(gdf.crs, shapely.get_x(pts), shapely.get_y(pts))
     except Exception as exc:  # pragma: no cover - pyproj failures are rare
         problems.append(_problem(spec, f"cannot convert the coordinates to WGS 84: {exc}"))
         return
