@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 import geo
-from layers import Catalog, CatalogError, read_layer
+from layers import Catalog, CatalogError, load_roles, read_layer
 
 from .columnar import DEFAULT_FORMATS, write_parquet_tables
 from .files import RING_POLYGONS_MAX, pinned_gpkg_date, plain_types, staged_output, write_csv, write_gpkg
@@ -54,18 +54,25 @@ class BufferAnalysis:
 
 
 def _specs(cat: Catalog, tokens: str, what: str):
-    """Layer specs named by ``tokens`` (comma-separated layer names or roles), with the role each came by."""
-    out = []
+    """Layer specs named by ``tokens`` (comma-separated layer names or roles), with the role each came by.
+
+    A role the catalog has no layer of is passed over (a town without mines runs with the default
+    ``--around factories,mines``) as long as some layer is named; a word that is neither a layer nor a role is
+    refused."""
+    out, absent = [], []
     for tok in [t.strip() for t in tokens.split(",") if t.strip()]:
         if tok in cat.layers:
             out.append(cat.layers[tok])
         elif cat.by_role(tok):
             out.extend(cat.by_role(tok))
+        elif tok in load_roles():
+            absent.append(tok)
         else:
             raise CatalogError(f"{cat.path}: {what} '{tok}' is neither a layer name nor a role of the catalog "
                                f"(layers: {', '.join(cat.layers)})")
     if not out:
-        raise CatalogError(f"{what}: no layer given")
+        have = f"the catalog has no layer of role {', '.join(repr(t) for t in absent)}; " if absent else ""
+        raise CatalogError(f"{cat.path}: {what}: {have}no layer to read (layers: {', '.join(cat.layers)})")
     return out
 
 

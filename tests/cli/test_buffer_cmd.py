@@ -95,3 +95,21 @@ def test_large_runs_leave_ring_polygons_and_pairs_out_unless_asked(tiny_town, tm
     r = runner.invoke(app, [*args, "--no-ring-polygons", "-o", str(tmp_path / "no")], catch_exceptions=False)
     assert "rings" not in {n for n, _ in pyogrio.list_layers(tmp_path / "no" / "buffer.gpkg")}
     assert "no ring polygons" not in r.output
+
+
+def test_a_town_without_mines_runs_with_the_default_around(tmp_path):
+    """The default --around factories,mines passes over a role the catalog has none of; a word that is no layer
+    and no role is still refused, and so is a list that names no layer at all."""
+    from tests.scale_data import write_project
+
+    cat = write_project("tiny", tmp_path / "p")
+    text = cat.read_text(encoding="utf-8")
+    cat.write_text("\n".join(ln for ln in text.splitlines() if not ln.strip().startswith("mines:")) + "\n",
+                   encoding="utf-8")
+    r = runner.invoke(app, ["buffer", "-c", str(cat), "-q", "-o", str(tmp_path / "o")], catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert {row["kind"] for row in _csv(tmp_path / "o" / "facilities.csv")} == {"factory"}
+    r = runner.invoke(app, ["buffer", "-c", str(cat), "--around", "factories,quarries", "-o", str(tmp_path / "x")])
+    assert r.exit_code == 3 and "'quarries' is neither a layer name nor a role" in " ".join(r.output.split())
+    r = runner.invoke(app, ["buffer", "-c", str(cat), "--around", "mines", "-o", str(tmp_path / "y")])
+    assert r.exit_code == 3 and "no layer of role 'mines'" in " ".join(r.output.split())
