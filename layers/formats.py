@@ -114,12 +114,20 @@ def _pick_layer(path: Path, gdal_path: str, fmt: str, layer: str | None) -> str 
     return names[0]
 
 
+#: formats read column by column through Arrow (a nation's GeoPackage layers in a quarter of the time); the values
+#: are those of the row-by-row reader, except that a boolean field comes as True/False, not 1.0/0.0 (the same yes/no
+#: for a bool field; tests/layers/test_read_arrow.py compares the two readers)
+ARROW_FORMATS = frozenset({"GeoPackage"})
+
+
 def _read(path: Path, gdal_path: str, fmt: str, layer: str | None, encoding: str | None) -> pd.DataFrame:
     kw: dict[str, Any] = {}
     if layer is not None:
         kw["layer"] = layer
     if encoding:
         kw["encoding"] = encoding
+    if fmt in ARROW_FORMATS:
+        kw["use_arrow"] = True
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
