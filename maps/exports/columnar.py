@@ -26,7 +26,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.parquet as pq
 import shapely
 
 __all__ = ["write_parquet", "write_parquet_tables", "parse_formats", "OUTPUT_FORMATS", "DEFAULT_FORMATS",
@@ -200,6 +199,8 @@ def write_parquet(table: pd.DataFrame | Mapping[str, Iterable], path: str | Path
     if wkb_bytes > ROW_GROUP_GEOMETRY_BYTES and n:
         step = min(step, max(1024, ROW_GROUP_GEOMETRY_BYTES * n // wkb_bytes // 1024 * 1024))
     plain = [f.name for f in fields if f.name not in geo_cols]  # no dictionary or min/max of WKB: never useful
+    import pyarrow.parquet as pq  # on first use: its import (pyarrow's file systems) costs 0.7 s a start
+
     try:
         with pq.ParquetWriter(path, schema, compression="zstd", compression_level=ZSTD_LEVEL, use_dictionary=plain,
                               write_statistics=plain, version="2.6", data_page_version="1.0",
