@@ -27,6 +27,7 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -71,6 +72,9 @@ def _missing(v: Any) -> bool:
 
 
 _UNSEEN = object()
+
+#: a text column of this many values is translated by its distinct words (pandas.factorize), not value by value
+FACTORIZE_FROM = 1000
 
 
 def _remember(seen: dict, v: Any, res: Any) -> None:
@@ -126,9 +130,21 @@ class Vocabulary:
         return None if hit is None else self.entries.get(hit)
 
     def translate(self, values: list, field_name: str) -> Translation:
-        out: list = []
         kept: dict[str, None] = {}
         refused: dict[str, str] = {}
+        if len(values) >= FACTORIZE_FROM and set(map(type, values)) <= {str, float, type(None)} and \
+                all(v != v for v in values if type(v) is float):
+            # text with blanks (None / NaN), the usual column: each distinct word looked up once, in order of
+            # first appearance (so the warning lists them as the loop below would), then spread by its codes
+            arr = np.empty(len(values), dtype=object)
+            arr[:] = values
+            codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+            words = [u if _missing(u) else self._word(u, field_name, kept, refused) for u in uniques]
+            out = np.array(words + [None], dtype=object)[codes]
+            blank = codes < 0
+            out[blank] = arr[blank]  # None stays None and NaN stays NaN, as written
+            return self._translation(out.tolist(), kept, refused, field_name)
+        out: list = []
         seen: dict[tuple[type, Any], Any] = {}  # a column repeats few words: look each one up once
         for v in values:
             if _missing(v):
@@ -141,23 +157,30 @@ class Vocabulary:
             if memo is not _UNSEEN:
                 out.append(memo)
                 continue
-            hit = self.find(v)
-            if hit is not None:
-                # a code keeps the sub-type it was written with (13(4)), in its normal form
-                res = self.key(v) if self.match == "diw_code" else hit
-                out.append(res)
-                _remember(seen, v, res)
-                continue
-            text = self.key(v) if self.match == "diw_code" else _text(v)
-            out.append(text)
-            _remember(seen, v, text)
-            if self.unknown == "keep":
-                kept[text] = None
-            elif text not in refused:
-                near = difflib.get_close_matches(fold(text), list(self.canon), n=1, cutoff=0.6)
-                hint = f"; did you mean '{near[0]}'?" if near else ""
-                refused[text] = (f"value {text!r} is not a known {field_name}{hint} Use one of: "
-                                 f"{', '.join(self.canon)} (or a word listed in layers/{self.ref.split('#')[0]})")
+            res = self._word(v, field_name, kept, refused)
+            out.append(res)
+            _remember(seen, v, res)
+        return self._translation(out, kept, refused, field_name)
+
+    def _word(self, v: Any, field_name: str, kept: dict[str, None], refused: dict[str, str]) -> Any:
+        """The canonical value of one (not missing) source value; an unknown one is noted in ``kept`` or
+        ``refused``."""
+        hit = self.find(v)
+        if hit is not None:
+            # a code keeps the sub-type it was written with (13(4)), in its normal form
+            return self.key(v) if self.match == "diw_code" else hit
+        text = self.key(v) if self.match == "diw_code" else _text(v)
+        if self.unknown == "keep":
+            kept[text] = None
+        elif text not in refused:
+            near = difflib.get_close_matches(fold(text), list(self.canon), n=1, cutoff=0.6)
+            hint = f"; did you mean '{near[0]}'?" if near else ""
+            refused[text] = (f"value {text!r} is not a known {field_name}{hint} Use one of: "
+                             f"{', '.join(self.canon)} (or a word listed in layers/{self.ref.split('#')[0]})")
+        return text
+
+    def _translation(self, out: list, kept: dict[str, None], refused: dict[str, str],
+                     field_name: str) -> Translation:
         warning = None
         if kept:
             listed = ", ".join(repr(k) for k in list(kept)[:20]) + (" ..." if len(kept) > 20 else "")

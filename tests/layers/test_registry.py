@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -261,3 +262,25 @@ def test_catalog_entry_names_the_sheet_of_a_registry_xlsx(tmp_path):
     assert list(g.index) == IDS and list(g["diw_type"]) == ["13(1)", "88", "10(1)"]
     with pytest.raises(LayerReadError, match=r"2 sheets \(อ่านก่อน, 2569\).*'sheet: NAME'.*catalog entry 'nosheet'"):
         read_layer(c.get("nosheet"))
+
+
+@pytest.mark.parametrize("ref", ["diw_factory_types.yaml#codes", "diw_factory_types.yaml#categories",
+                                 "mine_vocab.yaml#mineral", "mine_vocab.yaml#status"])
+def test_a_long_column_translates_as_value_by_value(ref, monkeypatch):
+    """A long text column is translated by its distinct words: the same values, the same unknown words in the same
+    order, the same warning as value by value (FACTORIZE_FROM raised above the column's length)."""
+    from layers import vocab as vocab_module
+
+    v = load_vocabulary(ref)
+    words = list(v.lookup)[:12] + ["13(4)", "0301", "  ", "", "หินปูน ", "Sugar Mill", "unheard-of", "อื่น ๆ",
+                                   "unheard-of", "ไม่รู้จัก"]
+    rng = np.random.default_rng(3)
+    values = [None if r < .05 else float("nan") if r < .08 else words[int(r * 1000) % len(words)]
+              for r in rng.random(3000)]
+    fast = v.translate(values, "field")
+    monkeypatch.setattr(vocab_module, "FACTORIZE_FROM", 10 ** 9)
+    slow = v.translate(values, "field")
+    assert [x if x == x else "NaN" for x in fast.values] == [x if x == x else "NaN" for x in slow.values]
+    assert [type(x) for x in fast.values] == [type(x) for x in slow.values]
+    assert list(fast.kept) == list(slow.kept) and fast.refused == slow.refused
+    assert list(fast.refused) == list(slow.refused) and fast.warning == slow.warning
