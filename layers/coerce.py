@@ -10,7 +10,7 @@ import pandas as pd
 
 from .roles import FieldSpec
 
-__all__ = ["coerce_value", "to_float", "to_floats", "TRUE_WORDS", "FALSE_WORDS"]
+__all__ = ["coerce_value", "to_float", "to_floats", "strip_texts", "TRUE_WORDS", "FALSE_WORDS"]
 
 TRUE_WORDS = frozenset({"true", "yes", "y", "1", "t", "ใช่", "มี", "จริง"})
 FALSE_WORDS = frozenset({"false", "no", "n", "0", "f", "ไม่ใช่", "ไม่มี", "เท็จ"})
@@ -24,6 +24,28 @@ def _is_missing(v: Any) -> bool:
     if v is pd.NA or v is pd.NaT:
         return True
     return isinstance(v, str) and v.strip() == ""
+
+
+#: every character str.strip() removes (str.isspace), as an RE2 class
+_SPACE = "[" + "".join(f"\\x{{{i:x}}}" for i in range(0x110000) if chr(i).isspace()) + "]"
+_EDGE_SPACE = f"^{_SPACE}|{_SPACE}$"
+
+
+def strip_texts(values: np.ndarray) -> np.ndarray:
+    """``[v.strip() for v in values]`` for an object array of text and None (None kept), as a new array.
+
+    Arrow finds the few values with a space at either end (a nation's 600,000 names in milliseconds); only those
+    are stripped in Python."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    out = np.array(values, dtype=object, copy=True)
+    if not len(out):
+        return out
+    edged = pc.match_substring_regex(pa.array(out, pa.string(), from_pandas=True), _EDGE_SPACE)
+    for pos in np.flatnonzero(edged.to_numpy(zero_copy_only=False) == True):  # noqa: E712 - null is not True
+        out[pos] = out[pos].strip()
+    return out
 
 
 def to_float(v: Any) -> float:

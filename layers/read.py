@@ -13,7 +13,7 @@ from geo import METRIC_CRS, to_metric, xy_to_lonlat
 from geo.errors import GeoError
 
 from .catalog import LayerSpec, sha256_file
-from .coerce import coerce_value, to_floats
+from .coerce import coerce_value, strip_texts, to_floats
 from .errors import LayerReadError, LayerValidationError, Problem
 from .formats import open_vector
 from .postgis import read_postgis_layer
@@ -110,7 +110,7 @@ def _ids(df: pd.DataFrame, spec: LayerSpec, problems: list[Problem]) -> pd.Serie
     raw = df[spec.id_field]
     values = raw.to_numpy(dtype=object)
     if all(type(v) is str for v in values):  # text ids (the usual case), stripped as a whole
-        ids = pd.Series(values, index=df.index, dtype=object).str.strip()
+        ids = pd.Series(strip_texts(values), index=df.index, dtype=object)
     else:
         ids = raw.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v)) else
                       (str(int(v)) if isinstance(v, float) and float(v).is_integer() else str(v).strip()))
@@ -316,9 +316,8 @@ def _coerce_column(values: list, fspec, ids: pd.Series, spec: LayerSpec, problem
     arr[:] = values
     if (fspec.type == "str" and kinds <= {str, type(None)} and not kept and not refused
             and fspec.allowed is None):
-        s = pd.Series(arr, dtype=object).str.strip()
-        empty = s.isna().to_numpy() | (s == "").to_numpy()
-        out = s.to_numpy(dtype=object, copy=True)
+        out = strip_texts(arr)
+        empty = pd.isna(out) | (out == "")
         out[empty] = fspec.default
         if fspec.required:
             for pos in np.flatnonzero(empty):
