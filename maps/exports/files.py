@@ -6,9 +6,12 @@ results tables, the QGIS styles, the buffer tables, the report tables and the ye
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import tempfile
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -78,6 +81,8 @@ def write_csv(df: pd.DataFrame, path: str | Path) -> Path:
 ARROW_CSV_MIN_ROWS = 10_000
 #: rows printed at a time (an Arrow string array holds at most 2 GB)
 ARROW_CSV_BATCH = 200_000
+#: at most this many threads print one large table
+CSV_THREADS_MAX = 4
 
 
 def _same_under_float_format(v: np.ndarray) -> bool:
@@ -91,6 +96,18 @@ def _same_under_float_format(v: np.ndarray) -> bool:
     a = np.abs(v)
     if not ((v == 0) | ((a >= 1e-4) & (a < 1e10))).all():
         return False
+    if not len(v):
+        return True
+    # first one scale for the whole column, from its largest value: a distance column rounded to the millimetre
+    # passes here in three array passes. Passing it is enough (a value with at most k decimals and no more integer
+    # digits than the largest has at most 10 significant digits); failing it is not, so each value then gets its own
+    top = float(a.max())
+    if top > 0:
+        k = 9 - math.floor(math.log10(top))
+        if k <= 13:
+            scale = 10.0 ** k
+            if bool((np.round(v * scale) / scale == v).all()):
+                return True
     scale = 10.0 ** (9 - np.floor(np.log10(np.where(a > 0, a, 1.0))))  # exact powers of ten up to 1e13
     return bool(((np.round(v * scale) / scale == v) | (v == 0)).all())
 
@@ -192,27 +209,64 @@ def _csv_chunks(df: pd.DataFrame, raw: bool = False):
         frame = tabular(frame)
     if frame.shape[1] < 2 or "geometry" in frame.columns or not frame.columns.is_unique:
         return None  # one column: the csv module quotes an empty value ("")
-    cells = []
-    for col in frame.columns:
-        arr = _arrow_column(frame[col], raw=raw)
-        if arr is None:
-            return None
-        cells.append(arr)
+    columns = [frame[c] for c in frame.columns]
+    if len(frame) >= ARROW_CSV_BATCH and _threads() > 1:  # Arrow's casts and numpy's checks release the GIL
+        with ThreadPoolExecutor(_threads(), thread_name_prefix="ecotown-csv") as pool:
+            cells = list(pool.map(lambda s: _arrow_column(s, raw=raw), columns))
+    else:
+        cells = [_arrow_column(s, raw=raw) for s in columns]
+    if any(c is None for c in cells):
+        return None
     head = io.StringIO()
     csv.writer(head, lineterminator="\n").writerow([str(c) for c in frame.columns])
     return _joined(head.getvalue().encode("utf-8"), cells, len(frame))
 
 
-def _joined(head: bytes, cells: list, n: int):
+def _threads() -> int:
+    """Threads a large table is printed on: the cores this process may use, at most CSV_THREADS_MAX."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, CSV_THREADS_MAX))
+
+
+def _join_rows(cells: list, start: int) -> memoryview | None:
+    """The CSV lines of rows ``start`` to ``start + ARROW_CSV_BATCH``, as one buffer."""
     import pyarrow.compute as pc
 
+    part = [c.slice(start, ARROW_CSV_BATCH) for c in cells]
+    rows = pc.binary_join_element_wise(pc.binary_join_element_wise(*part, ","), "\n", "")
+    if not len(rows):
+        return None
+    offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
+    return memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+
+
+def _joined(head: bytes, cells: list, n: int):
+    """The header, then the lines of each batch of rows in order; with several threads the next batches are
+    joined while one is being written (at most two batches a thread held at once)."""
     yield head
-    for start in range(0, n, ARROW_CSV_BATCH):
-        part = [c.slice(start, ARROW_CSV_BATCH) for c in cells]
-        rows = pc.binary_join_element_wise(pc.binary_join_element_wise(*part, ","), "\n", "")
-        if len(rows):
-            offsets = np.frombuffer(rows.buffers()[1], dtype=np.int32)[rows.offset:rows.offset + len(rows) + 1]
-            yield memoryview(rows.buffers()[2])[int(offsets[0]):int(offsets[-1])]
+    starts = list(range(0, n, ARROW_CSV_BATCH))
+    if len(starts) < 2 or _threads() < 2:
+        for start in starts:
+            buf = _join_rows(cells, start)
+            if buf is not None:
+                yield buf
+        return
+    ahead = 2 * _threads()
+    with ThreadPoolExecutor(_threads(), thread_name_prefix="ecotown-csv") as pool:
+        pending: deque = deque()
+        for start in starts:
+            pending.append(pool.submit(_join_rows, cells, start))
+            if len(pending) >= ahead:
+                buf = pending.popleft().result()
+                if buf is not None:
+                    yield buf
+        while pending:
+            buf = pending.popleft().result()
+            if buf is not None:
+                yield buf
 
 
 def plain_types(df: pd.DataFrame, *, keep_categories: bool = False) -> pd.DataFrame:

@@ -97,3 +97,42 @@ def test_digest_feeds_the_bytes_of_plain_to_csv():
     assert files._csv_chunks(df, raw=True) is not None  # the Arrow way, not the fallback
     files.csv_digest(df, h)
     assert h.hexdigest() == want
+
+
+def _prints_the_same(v: np.ndarray) -> bool:
+    """The truth the check stands for: every value prints the same with %.10g and with Arrow's cast."""
+    import pyarrow as pa
+
+    arrow = pa.array(v, from_pandas=True).cast(pa.string()).to_pylist()
+    return all((a is None and np.isnan(x)) or a == (FLOAT_FORMAT % x) for a, x in zip(arrow, v.tolist()))
+
+
+def _per_value_rule(v: np.ndarray) -> bool:
+    """The check as each value's own rule (the writer first tries one scale for the whole column)."""
+    v = v[~np.isnan(v)]
+    a = np.abs(v)
+    if not np.isfinite(v).all() or not ((v == 0) | ((a >= 1e-4) & (a < 1e10))).all():
+        return False
+    scale = 10.0 ** (9 - np.floor(np.log10(np.where(a > 0, a, 1.0))))
+    return bool(((np.round(v * scale) / scale == v) | (v == 0)).all())
+
+
+def test_the_float_check_never_lets_through_a_column_arrow_prints_differently():
+    rng = np.random.default_rng(11)
+    cases = []
+    for mag in range(-4, 10):
+        for dec in range(0, 14):
+            v = np.round(rng.random(400) * 10.0 ** mag * rng.choice([-1, 1], 400), dec)
+            v[::37] = np.nan
+            cases.append(v)
+    cases.append(np.concatenate([np.round(rng.random(50) * 1e9, 0), np.round(rng.random(50), 6)]))  # mixed sizes
+    cases.append(np.array([0.0, -0.0, np.nan, 5000.0, 0.001]))
+    cases.append(np.array([0.1 + 0.2, 1.0]))  # 0.30000000000000004
+    accepted = 0
+    for v in cases:
+        ok = files._same_under_float_format(v)
+        assert ok == _per_value_rule(v), v[:5]
+        if ok:
+            accepted += 1
+            assert _prints_the_same(v), v[:5]
+    assert 50 < accepted < len(cases)
