@@ -52,8 +52,8 @@ def tabular(df: pd.DataFrame) -> pd.DataFrame:
             out[col] = s.astype("Int8").astype("float64") if s.isna().any() else s.astype(bool)
         elif isinstance(s.dtype, pd.Int64Dtype) or str(s.dtype).startswith("Int"):
             out[col] = s.astype("float64") if s.isna().any() else s.astype("int64")
-        elif isinstance(s.dtype, pd.StringDtype):  # text or missing: the text, or None (not a value at a time)
-            out[col] = pd.Series(s.to_numpy(dtype=object, na_value=None), index=s.index, dtype=object)
+        elif isinstance(s.dtype, pd.StringDtype):  # text or missing already: kept in its Arrow form, which the
+            continue  # CSV, GeoPackage and Parquet writers take as it is (a region's ids, not a Python str each)
         elif s.dtype == object and pd.api.types.infer_dtype(s, skipna=True) in ("string", "empty"):
             out[col] = s.where(s.notna(), None)  # text or missing (a region's columns, not a value at a time)
         elif s.dtype == object:
