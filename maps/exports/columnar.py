@@ -89,7 +89,11 @@ def _column_plan(name: str, s: pd.Series):
         arr = s.array  # a masked array: its slices are views
         return t, lambda a, b: pa.array(arr[a:b], type=t)
     if isinstance(dt, pd.StringDtype):
-        return pa.string(), lambda a, b: pa.array(s.iloc[a:b], type=pa.string(), from_pandas=True)
+        def text_rows(a: int, b: int) -> pa.Array:  # Arrow-backed text gives its own (chunked) array
+            arr = pa.array(s.array[a:b], from_pandas=True)
+            arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+            return arr.cast(pa.string())
+        return pa.string(), text_rows
     if isinstance(dt, np.dtype) and dt.kind in "biuf":
         t = pa.from_numpy_dtype(dt)
         vals = np.asarray(s)
