@@ -94,6 +94,7 @@ FROM ST_Read({q}, layer = 'villages')""",
         # polygon (ST_ShortestLine; its centroid when the village is inside or on the edge) or from the factory,
         # numpy's arctan2 in degrees in [0, 360), rounded half to even to 0.01, 360 -> 0
         f"""CREATE TABLE pairs AS
+SELECT facility_id, community_id, fr, vr, population, households, d, ring_m, bearing_deg FROM (
 WITH j AS (
   SELECT f.facility_id, v.community_id, f.fr, v.vr, v.population, v.households, v.vx, v.vy, f.cx, f.cy,
          ST_Distance(f.geom, v.geom) AS raw,
@@ -109,7 +110,7 @@ SELECT facility_id, community_id, fr, vr, population, households,
        round_even(CASE WHEN a < 0 THEN a + 360 ELSE a END, 2) AS b,
        CASE WHEN b >= 360 THEN 0.0 ELSE b END AS bearing_deg
 FROM j
-WHERE d <= {last}""",
+WHERE d <= {last})""",
         f"""COPY (SELECT facility_id AS "{BOM}facility_id", community_id, d AS distance_m, ring_m, bearing_deg
       FROM pairs ORDER BY fr, vr) TO '{o}/exposure.csv' (HEADER)""",
         f"""CREATE TABLE sums AS

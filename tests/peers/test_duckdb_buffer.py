@@ -86,6 +86,19 @@ def test_duckdb_writes_every_column_of_ecotowns_tables(outputs):
     assert fac["pop_unknown_within_5000"].sum() > 0 and fac["hh_within_5000"].sum() > 0
 
 
+def test_a_mines_bearing_is_from_its_nearest_point_not_its_centroid(outputs):
+    eco, ddb, light = outputs
+    read = {"dtype": {"facility_id": str, "community_id": str}, "encoding": "utf-8-sig"}
+    b = {name: pd.read_csv(d / "exposure.csv", **read).set_index(["facility_id", "community_id"])["bearing_deg"]
+         for name, d in (("eco", eco), ("ddb", ddb), ("light", light))}
+    for village, expect in (("70000002", 36.87), ("70000003", 180.0), ("70000000", 118.37)):
+        key = ("00000/2560", village)
+        assert b["eco"][key] == b["ddb"][key] == pytest.approx(expect, abs=0.01)
+    # from the centroid the corner and side villages lie elsewhere: the light script's bearings are not ecotown's
+    assert abs(b["light"][("00000/2560", "70000002")] - 36.87) > 1
+    assert abs(b["light"][("00000/2560", "70000003")] - 180.0) > 1
+
+
 def test_the_light_script_is_compared_on_its_columns_only(outputs):
     eco, _, light = outputs
     msg = check_duckdb(eco, light, light=True)
