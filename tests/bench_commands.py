@@ -10,9 +10,11 @@ resident memory, median of ``--repeat`` runs):
 * ``ecotown buffer -q --out DIR`` with the default outputs (CSV + buffer.gpkg);
 * ``ecotown buffer -q --format csv`` (the three CSV tables the DuckDB script writes, no GeoPackage) and
   ``--format parquet``, when the command has ``--format``;
-* the same work scripted in DuckDB from the same GeoPackage (tests/peers/duckdb_buffer.py), whose tables are
-  checked against ecotown's cell by cell (pairs, distances, rings, people and villages per ring, facilities per
-  ring, nearest distances);
+* the same work scripted in DuckDB from the same GeoPackage (tests/peers/duckdb_buffer.py: every column of
+  ecotown's three CSV tables), whose tables are checked against ecotown's, every column cell by cell
+  (``check_duckdb``: text and counts exactly, distances to 1.5 mm, bearings to 0.01 degree, the burden to a
+  relative 1e-9; the line printed says what was compared and the largest deviations), and the earlier lighter
+  script (``--light``: fewer columns, checked on those), so that both figures stand beside ecotown's;
 * ``ecotown assess -q --out DIR`` (the whole assessment: scoring, tables, maps, report) at ``--assess-at``.
 
 The machine's load average is printed before and after: figures taken while other work runs are not figures.
@@ -65,29 +67,88 @@ def has_format_option() -> bool:
     return "--format" in r.stdout
 
 
-def check_duckdb(eco: Path, ddb: Path) -> str:
-    """Compare DuckDB's tables with ecotown's, cell by cell; a line saying what was compared."""
-    read = {"dtype": {"facility_id": str, "community_id": str, "nearest_facility_id": str}}
-    e = pd.read_csv(eco / "exposure.csv", encoding="utf-8-sig", **read)
-    d = pd.read_csv(ddb / "exposure.csv", **read)
-    key = ["facility_id", "community_id"]
-    e, d = e.sort_values(key).reset_index(drop=True), d.sort_values(key).reset_index(drop=True)
-    assert len(e) == len(d), f"pairs: ecotown {len(e)}, duckdb {len(d)}"
-    assert (e[key].to_numpy() == d[key].to_numpy()).all(), "the pairs differ"
-    assert (e["ring_m"].to_numpy() == d["ring_m"].to_numpy()).all(), "rings differ"
-    assert np.allclose(e["distance_m"], d["distance_m"], atol=0.0015), "distances differ"
-    ef = pd.read_csv(eco / "facilities.csv", encoding="utf-8-sig", **read).set_index("facility_id").sort_index()
-    df = pd.read_csv(ddb / "facilities.csv", **read).set_index("facility_id").sort_index()
-    cols = [f"{w}_within_{r}" for r in RINGS for w in ("pop", "villages")]
-    assert (ef[cols].to_numpy() == df[cols].to_numpy()).all(), "facility ring sums differ"
-    ec = pd.read_csv(eco / "communities.csv", encoding="utf-8-sig", **read).set_index("community_id").sort_index()
-    dc = pd.read_csv(ddb / "communities.csv", **read).set_index("community_id").sort_index()
-    cols = [f"fac_within_{r}" for r in RINGS]
-    assert (ec[cols].to_numpy() == dc[cols].to_numpy()).all(), "community ring counts differ"
-    near = dc["nearest_facility_m"].notna()
-    assert np.allclose(ec.loc[near, "nearest_facility_m"], dc.loc[near, "nearest_facility_m"], atol=0.0015)
-    return (f"verified: {len(e):,} pairs, {len(ef):,} facilities x {2 * len(RINGS)} ring sums, "
-            f"{len(ec):,} communities x {len(RINGS)} ring counts and nearest distances equal")
+#: how each column of the buffer tables is compared with DuckDB's: exactly (text, counts, sums of whole people)
+#: unless named here; distances to 1.5 mm (each side rounds to the millimetre), bearings to 0.01 degree around the
+#: circle (each side rounds to 0.01), the burden (a sum of 1 / km in another order) to a relative 1e-9
+TOLERANCES = {"distance_m": ("abs", 0.0015), "nearest_facility_m": ("abs", 0.0015),
+              "nearest_community_m": ("abs", 0.0015), "bearing_deg": ("deg", 0.01), "burden": ("rel", 1e-9)}
+TABLES = {"exposure.csv": ["facility_id", "community_id"], "facilities.csv": ["facility_id"],
+          "communities.csv": ["community_id"]}
+
+
+def _cells_equal(col: str, a: pd.Series, b: pd.Series) -> tuple[np.ndarray, float]:
+    """Which cells of one column agree, and the largest deviation of a toleranced column (0 for exact ones)."""
+    blank_a, blank_b = a.eq(""), b.eq("")
+    rule = TOLERANCES.get(col)
+    if rule is None:
+        x, y = pd.to_numeric(a, errors="coerce"), pd.to_numeric(b, errors="coerce")
+        numeric = (x.notna() | blank_a) & (y.notna() | blank_b)  # 7100 and 7100.0 are one number
+        same = np.where(numeric, (x == y) | (blank_a & blank_b), a.to_numpy() == b.to_numpy())
+        return np.asarray(same, dtype=bool), 0.0
+    kind, tol = rule
+    x, y = pd.to_numeric(a, errors="coerce").to_numpy(), pd.to_numeric(b, errors="coerce").to_numpy()
+    dev = np.abs(x - y)
+    if kind == "deg":
+        dev = np.minimum(dev % 360.0, 360.0 - dev % 360.0)
+        lim = tol + 1e-9
+    elif kind == "rel":
+        lim = tol * np.maximum(np.abs(x), np.abs(y))
+    else:
+        lim = tol
+    both_nan = np.isnan(x) & np.isnan(y)
+    same = both_nan | (dev <= lim)
+    worst = float(np.nanmax(np.where(both_nan, 0.0, dev))) if len(dev) else 0.0
+    return same, worst
+
+
+def check_duckdb(eco: Path, ddb: Path, light: bool = False) -> str:
+    """Compare DuckDB's three tables with ecotown's, every column cell by cell (``TOLERANCES``); a line saying
+    what was compared, or SystemExit naming the first differing cells.
+
+    The full script must have ecotown's header (names, order, the UTF-8 BOM) and rows in the same order. The
+    ``light`` script's columns are a subset: each is compared, except its bearings (from a mine's centroid, not
+    its nearest point) and its nearest distances where it has none (it looks only within the last ring)."""
+    parts, worst = [], {}
+    for name, key in TABLES.items():
+        e = pd.read_csv(eco / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        d = pd.read_csv(ddb / name, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+        if not light:
+            he, hd = (open(p / name, "rb").readline() for p in (eco, ddb))
+            if he != hd:
+                raise SystemExit(f"{name}: headers differ\n ecotown {he[:200]!r}\n duckdb  {hd[:200]!r}")
+        missing = [c for c in d.columns if c not in e.columns]
+        if missing:
+            raise SystemExit(f"{name}: DuckDB writes columns ecotown does not: {missing}")
+        if len(e) != len(d):
+            raise SystemExit(f"{name}: ecotown {len(e):,} rows, duckdb {len(d):,}")
+        if light:  # the light script's rows are in id order too; ecotown's are
+            e = e.sort_values(key, kind="stable").reset_index(drop=True)
+            d = d.sort_values(key, kind="stable").reset_index(drop=True)
+        cols = [c for c in d.columns if not (light and c == "bearing_deg")]
+        cells = 0
+        for col in cols:
+            a, b = e[col], d[col]
+            if light and col.startswith("nearest_"):
+                keep = b.ne("").to_numpy()
+                a, b = a[keep], b[keep]
+            same, dev = _cells_equal(col, a.reset_index(drop=True), b.reset_index(drop=True))
+            if not same.all():
+                i = int(np.flatnonzero(~same)[0])
+                row = {k: e[k].iloc[i] for k in key} if not (light and col.startswith("nearest_")) else {}
+                raise SystemExit(f"{name}: column {col}: {int((~same).sum()):,} of {len(same):,} cells differ; "
+                                 f"first {row} ecotown {a.iloc[i]!r}, duckdb {b.iloc[i]!r}")
+            if col in TOLERANCES:
+                worst[col] = max(worst.get(col, 0.0), dev)
+            cells += len(same)
+        skipped = [c for c in e.columns if c not in cols]
+        parts.append(f"{name} {len(e):,} rows x {len(cols)} columns ({cells:,} cells)"
+                     + (f", not compared: {', '.join(skipped)}" if skipped else ""))
+    dev = ", ".join(f"{c} {worst[c]:.3g}" for c in worst)
+    tol = ", ".join(f"{c} {'±' if k != 'rel' else 'rel '}{t:g}{'°' if k == 'deg' else ''}"
+                    for c, (k, t) in TOLERANCES.items() if c in worst)
+    return (f"verified{' (light)' if light else ''}: " + "; ".join(parts)
+            + f". Exact: text, counts and people; tolerances {tol}; largest deviations {dev}"
+            + ("" if light else "; headers (with the BOM) identical"))
 
 
 def main() -> int:
@@ -117,7 +178,7 @@ def main() -> int:
         rows.append((what, "ecotown buffer (CSV + buffer.gpkg)", t, mem))
         print(rows[-1], flush=True)
         if parquet:
-            for fmt, label in (("csv", "ecotown buffer --format csv (the DuckDB script's tables and more)"),
+            for fmt, label in (("csv", "ecotown buffer --format csv (the DuckDB script's tables)"),
                                ("parquet", "ecotown buffer --format parquet")):
                 dest = folder / f"out-{fmt}"
                 t, mem = median_run([PY, "-m", "maps.cli.main", "buffer", "-q", "--format", fmt, "--out", str(dest)],
@@ -126,13 +187,15 @@ def main() -> int:
                 print(rows[-1], flush=True)
                 shutil.rmtree(dest, ignore_errors=True)
         if not a.no_duckdb:
-            ddb = folder / "out-duckdb"
-            t, mem = median_run([PY, str(ROOT / "tests" / "peers" / "duckdb_buffer.py"), "layers.gpkg", str(ddb)],
-                                folder, ddb, a.repeat)
-            rows.append((what, "DuckDB script, same tables (tests/peers/duckdb_buffer.py)", t, mem))
-            print(rows[-1], flush=True)
-            print("   ", check_duckdb(eco, ddb), flush=True)
-            shutil.rmtree(ddb, ignore_errors=True)
+            for flags, label in (([], "DuckDB script, same tables (tests/peers/duckdb_buffer.py)"),
+                                 (["--light"], "DuckDB script --light (fewer columns)")):
+                ddb = folder / "out-duckdb"
+                t, mem = median_run([PY, str(ROOT / "tests" / "peers" / "duckdb_buffer.py"), "layers.gpkg", str(ddb),
+                                     *flags], folder, ddb, a.repeat)
+                rows.append((what, label, t, mem))
+                print(rows[-1], flush=True)
+                print("   ", check_duckdb(eco, ddb, light=bool(flags)), flush=True)
+                shutil.rmtree(ddb, ignore_errors=True)
         shutil.rmtree(eco, ignore_errors=True)
         if scale in assess_at:
             out = folder / "out-assess"
@@ -142,6 +205,18 @@ def main() -> int:
             print(rows[-1], flush=True)
             shutil.rmtree(out, ignore_errors=True)
     print(f"load average after: {os.getloadavg()[0]:.2f}\n")
+    side = {}
+    for what, cmd, t, _mem in rows:
+        side.setdefault(what, {})[cmd] = t
+    csv_label = "ecotown buffer --format csv (the DuckDB script's tables)"
+    full, light = "DuckDB script, same tables (tests/peers/duckdb_buffer.py)", "DuckDB script --light (fewer columns)"
+    if any(full in v for v in side.values()):
+        print("| scale | ecotown buffer --format csv | DuckDB, same tables | ecotown / DuckDB | DuckDB --light |")
+        print("|---|---|---|---|---|")
+        for what, v in side.items():
+            eco_t = v.get(csv_label, v.get("ecotown buffer (CSV + buffer.gpkg)"))
+            print(f"| {what} | {eco_t:.2f} s | {v[full]:.2f} s | {eco_t / v[full]:.2f} | {v[light]:.2f} s |")
+        print()
     print("| scale (factories / mines / villages) | command | wall time | peak memory |")
     print("|---|---|---|---|")
     for what, cmd, t, mem in rows:
