@@ -38,7 +38,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from tests.scale_data import RINGS, SCALES, write_project  # noqa: E402
+from tests.scale_data import SCALES, write_project  # noqa: E402
 
 PY = sys.executable
 

@@ -121,10 +121,10 @@ SELECT facility_id, community_id,
        sum(1.0 / greatest(d / 1000.0, {MIN_KM})) FILTER (WHERE d <= {BURDEN_RADIUS_M}) AS burden
 FROM pairs GROUP BY GROUPING SETS ((facility_id), (community_id))""",
         # rows with nothing within the last ring: the nearest over the whole other layer (ties: smallest id)
-        f"""CREATE TABLE far_f AS
+        """CREATE TABLE far_f AS
 SELECT f.facility_id, round_even(min(ST_Distance(f.geom, v.geom)), 3) AS m
 FROM (SELECT * FROM fac ANTI JOIN sums USING (facility_id)) f CROSS JOIN vil v GROUP BY f.facility_id""",
-        f"""CREATE TABLE far_c AS
+        """CREATE TABLE far_c AS
 SELECT community_id, arg_min(facility_id, (raw, facility_id)) AS id, round_even(min(raw), 3) AS m
 FROM (SELECT v.community_id, f.facility_id, ST_Distance(f.geom, v.geom) AS raw
       FROM (SELECT * FROM vil ANTI JOIN sums USING (community_id)) v CROSS JOIN fac f)
