@@ -218,13 +218,11 @@ def _table_sql(name: str, cols: list[tuple[str, str]]) -> str:
 def _stored_frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
     """The rows read back as a table of object columns: the values are already those :func:`_frame` makes
     (:func:`record_of` typed them as SQLite gives them back), so they are not typed again."""
-    cols = list(zip(*rows)) if rows else [()] * len(names)
-    out = {}
-    for c, vals in zip(names, cols):
-        arr = np.empty(len(vals), dtype=object)
-        arr[:] = vals
-        out[c] = pd.Series(arr, dtype=object, copy=False)  # object, as _frame makes them (not inferred as str)
-    return pd.DataFrame(out, columns=names)
+    grid = np.empty((len(rows), len(names)), dtype=object)
+    if rows:
+        grid[:] = rows  # one C loop over the rows (a tuple per row), not a Python one per value
+    return pd.DataFrame({c: pd.Series(grid[:, j].copy(), dtype=object, copy=False)  # object, as _frame makes
+                         for j, c in enumerate(names)}, columns=names)  # them (pandas would infer str)
 
 
 def record_digest(rec: Record) -> str:
