@@ -29,9 +29,9 @@ from maps.history.store import TABLES  # noqa: E402
 CPU: dict[str, list[float]] = {}
 
 
-def _timed(fn):
+def _timed(fn, *args, **kwargs):
     t, c = time.perf_counter(), time.process_time()
-    out = fn()
+    out = fn(*args, **kwargs)
     _timed.cpu = time.process_time() - c
     return time.perf_counter() - t, out
 
@@ -52,23 +52,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-history-") as tmp:
         for i in range(args.repeat):
             path = Path(tmp) / f"h{i}.sqlite"
-            t, rec = _timed(lambda: record_of(a, digest=False))
+            t, rec = _timed(record_of, a, digest=False)
             _keep(fig, "record_of (no digest)", t)
-            t, digest = _timed(lambda: record_digest(rec))
+            t, digest = _timed(record_digest, rec)
             _keep(fig, "record_digest", t)
             rec.run["results_sha256"] = digest
             store = HistoryStore(path)
-            _keep(fig, "save into a fresh file", _timed(lambda: store.save(rec))[0])
+            _keep(fig, "save into a fresh file", _timed(store.save, rec)[0])
             again = record_of(a, digest=False)
             again.run["results_sha256"] = digest
-            _keep(fig, "save again (replaces the year)", _timed(lambda: store.save(again))[0])
-            t, back = _timed(lambda: store.load(int(a.year)))
+            _keep(fig, "save again (replaces the year)", _timed(store.save, again)[0])
+            t, back = _timed(store.load, int(a.year))
             _keep(fig, "load", t)
             other = record_of(a, digest=False)
             other.run["year"] = int(a.year) - 1
             other.run["results_sha256"] = digest
             store.save(other)
-            t, both = _timed(lambda: store.load_all())
+            t, both = _timed(store.load_all)
             _keep(fig, "load_all (2 years)", t)
             for name in TABLES:
                 assert back.table(name).equals(rec.table(name)), name
