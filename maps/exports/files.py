@@ -169,8 +169,64 @@ def _arrow_column(s: pd.Series, raw: bool = False):
         arr = pa.array(s.array)  # the column's own Arrow data, without a Python string per value
         return _text_cells(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr)
     if dt.kind == "O" or isinstance(dt, pd.StringDtype):
-        return _text_cells(s.to_numpy(dtype=object))
+        values = s.to_numpy(dtype=object)
+        if dt.kind == "O":
+            kinds = set(map(type, values))
+            if kinds <= {str, type(None)}:
+                return _repeated_text_cells(values)
+            if kinds <= {int, float, type(None)}:
+                return _number_cells(values, kinds)
+        return _text_cells(values)
     return None
+
+
+def _repeated_text_cells(values: np.ndarray):
+    """:func:`_text_cells` of an object column, each distinct text printed once (a region's indicator names repeat
+    on every one of its 350,000 rows)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    codes, uniques = pd.factorize(values)  # None and NaN get code -1
+    cells = _text_cells(np.asarray(uniques, dtype=object))
+    if cells is None:
+        return None
+    return pc.fill_null(cells.take(pa.array(codes, pa.int64(), mask=codes < 0)), "")
+
+
+#: floats whose Arrow text (shortest round trip, plain) is Python's str() once a whole number gets its ".0"
+_PLAIN_FLOATS = (1e-4, 1e9)
+
+
+def _number_cells(values: np.ndarray, kinds: set):
+    """An object column of Python ints, floats and missing values (the history's typed tables) as pandas prints
+    it: ``str(v)`` of each value, missing empty (``kinds``: the types of the values: int, float, NoneType).
+    Ints through Arrow; floats through Arrow where its text is ``str(v)`` (zero, or 1e-4 <= |v| < 1e9, with ".0"
+    after whole numbers), the few others with ``str``."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        if float not in kinds:
+            return pc.fill_null(pa.array(values, pa.int64(), from_pandas=True).cast(pa.string()), "")
+        if int in kinds:  # whole and fractional numbers in one column (rare): str of each
+            return pa.array(["" if v is None or v != v else str(v) for v in values], pa.string())
+        arr = pa.array(values, pa.float64(), from_pandas=True)  # None and NaN missing
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        return None
+    v = arr.to_numpy(zero_copy_only=False)
+    a = np.abs(v)
+    with np.errstate(invalid="ignore"):
+        plain = np.isnan(v) | (v == 0) | ((a >= _PLAIN_FLOATS[0]) & (a < _PLAIN_FLOATS[1]))
+        whole = np.isfinite(v) & (np.floor(v) == v)
+    cells = arr.cast(pa.string())
+    if whole.any():
+        cells = pc.if_else(pa.array(whole), pc.binary_join_element_wise(cells, ".0", ""), cells)
+    if not plain.all():
+        out = cells.to_pylist()
+        for i in np.flatnonzero(~plain).tolist():
+            out[i] = str(float(v[i]))
+        cells = pa.array(out, pa.string())
+    return pc.fill_null(cells, "")
 
 
 def _write_csv_arrow(df: pd.DataFrame, p: Path) -> bool:

@@ -3,8 +3,13 @@
 Every ``ecotown assess --year Y`` stores the levels and indicator values of every subject, the facilities and
 villages (with a representative point), the facility-village pairs within the rings and a summary of them.
 A record is keyed by year, criteria edition id and a run id. Storing a year again with the same edition replaces
-the earlier record, inside one transaction: the old record is deleted only after the new one is completely
-written, so a failure leaves the history as it was.
+the earlier record, inside one transaction: a failure leaves the history as it was.
+
+The file is an ordinary SQLite database (schema version 2): ``runs`` holds one row per record (``seq`` its integer
+key, ``run_id``, ``year``, ``edition_id``, ...), and every table of :data:`TABLES` holds the rows of all records,
+each row carrying ``run`` (= ``runs.seq``; indexed), e.g.
+``SELECT e.* FROM exposure e JOIN runs r ON r.seq = e.run WHERE r.year = 2025``. Version 1 (``run_id`` text on
+every row) is read as it is and upgraded by the next save, inside the save's transaction.
 
 The default file is ``ecotown-history.sqlite`` in the parent folder of the output folder (see
 :func:`default_history_path`), so that ``out/2025`` and ``out/2026`` share ``out/ecotown-history.sqlite``.
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import itertools
 import json
 import sqlite3
 import uuid
@@ -32,7 +38,12 @@ __all__ = ["HISTORY_FILE", "Record", "HistoryStore", "record_of", "default_histo
 
 HISTORY_FILE = "ecotown-history.sqlite"
 
-SCHEMA_VERSION = 1
+#: 2: the rows of every table carry the integer ``run`` (= ``runs.seq``), not the run id's text
+SCHEMA_VERSION = 2
+#: the versions :meth:`HistoryStore.load` reads; the next save upgrades a version-1 file, inside its transaction
+READ_VERSIONS = (1, 2)
+#: the page cache of a save, in KiB: a region's record (~1 M rows) changes ~200 MB of pages
+SAVE_CACHE_KIB = 131_072
 
 #: table name -> (columns, SQLite types); the same columns in the same order as the Record's DataFrames
 TABLES: dict[str, list[tuple[str, str]]] = {
@@ -135,9 +146,10 @@ def _typed(v, sql_type: str):
     return str(v)
 
 
-def _typed_column(col: pd.Series, sql_type: str) -> list:
-    """``[_typed(v, sql_type) for v in col]``, column at a time for the plain dtypes (numbers, booleans, text):
-    the same Python values, without a Python call per value for the hundreds of thousands of rows of a region."""
+def _typed_column(col: pd.Series, sql_type: str) -> list | np.ndarray:
+    """``[_typed(v, sql_type) for v in col]`` (a list or an object array), column at a time for the plain dtypes
+    (numbers, booleans, text): the same Python values, without a Python call per value for the hundreds of
+    thousands of rows of a region."""
     dt = col.dtype
     if pd.api.types.is_bool_dtype(dt) and not isinstance(dt, pd.BooleanDtype):
         ints = col.to_numpy(dtype=bool).astype(int).tolist()
@@ -146,27 +158,44 @@ def _typed_column(col: pd.Series, sql_type: str) -> list:
     if isinstance(dt, np.dtype) and dt.kind in "iu" or isinstance(dt, pd.Int64Dtype) or \
             (isinstance(dt, pd.api.extensions.ExtensionDtype) and str(dt) in ("Int8", "Int16", "Int32", "Int64")):
         na = col.isna().to_numpy()
-        ints = col.to_numpy(dtype="int64", na_value=0).tolist()
-        vals = ints if sql_type == "INTEGER" else [float(v) for v in ints] if sql_type == "REAL" \
-            else [str(v) for v in ints]
-        return [None if m else v for v, m in zip(vals, na)] if na.any() else vals
+        ints = col.to_numpy(dtype="int64", na_value=0)
+        if sql_type == "TEXT":
+            vals = np.array([str(v) for v in ints.tolist()], dtype=object)
+        else:  # Python ints or floats, one object array (no Python loop)
+            vals = ints.astype(object) if sql_type == "INTEGER" else ints.astype(float).astype(object)
+        if na.any():
+            vals[na] = None
+        return vals
     if isinstance(dt, np.dtype) and dt.kind == "f":
         arr = col.to_numpy(dtype=float)
         nan = np.isnan(arr)
-        floats = arr.tolist()
-        if sql_type == "INTEGER":
-            whole = (~nan) & (np.floor(arr) == arr) & np.isfinite(arr)
-            vals = [int(v) if w else v for v, w in zip(floats, whole.tolist())]
-        elif sql_type == "REAL":
-            vals = floats
+        if sql_type == "TEXT":
+            vals = np.array([str(v) for v in arr.tolist()], dtype=object)
         else:
-            vals = [str(v) for v in floats]
-        return [None if m else v for v, m in zip(vals, nan.tolist())] if nan.any() else vals
+            vals = arr.astype(object)  # Python floats
+            if sql_type == "INTEGER":  # whole numbers as Python ints (exactly, as int(v) gives them)
+                with np.errstate(invalid="ignore"):
+                    whole = (~nan) & np.isfinite(arr) & (np.floor(arr) == arr)
+                small = whole & (np.abs(arr) < 2.0 ** 62)
+                vals[small] = arr[small].astype(np.int64).astype(object)
+                for i in np.flatnonzero(whole & ~small).tolist():
+                    vals[i] = int(arr[i])
+        if nan.any():
+            vals[nan] = None
+        return vals
     if sql_type == "TEXT" and isinstance(dt, pd.StringDtype):
-        return col.to_numpy(dtype=object, na_value=None).tolist()
+        if dt.storage == "pyarrow":  # each distinct text made a Python string once, not once per row
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            arr = pa.array(col.array)
+            enc = (arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr).dictionary_encode()
+            words = np.array(enc.dictionary.to_pylist() + [None], dtype=object)
+            return words[pc.fill_null(enc.indices, -1).to_numpy()]  # missing takes the None at the end
+        return col.to_numpy(dtype=object, na_value=None)
     if isinstance(dt, pd.CategoricalDtype):  # the ids of the pairs: each category typed once
-        cats = np.array(_typed_column(pd.Series(dt.categories), sql_type) + [None], dtype=object)
-        return cats[col.cat.codes.to_numpy()].tolist()  # code -1 (missing) takes the None at the end
+        cats = np.array(list(_typed_column(pd.Series(dt.categories), sql_type)) + [None], dtype=object)
+        return cats[col.cat.codes.to_numpy()]  # code -1 (missing) takes the None at the end
     return [_typed(v, sql_type) for v in col]
 
 
@@ -179,6 +208,21 @@ def _frame(rows: list[dict] | pd.DataFrame, name: str) -> pd.DataFrame:
         vals = _typed_column(df[c], t) if c in df.columns else [None] * len(df)
         cols[c] = pd.Series(vals, index=df.index, dtype=object)
     return pd.DataFrame(cols, index=df.index)
+
+
+def _table_sql(name: str, cols: list[tuple[str, str]]) -> str:
+    body = ", ".join(f'"{c}" {t}' for c, t in cols)
+    return f'CREATE TABLE "{name}" (run INTEGER NOT NULL REFERENCES runs(seq) ON DELETE CASCADE, {body})'
+
+
+def _stored_frame(rows: list[tuple], names: list[str]) -> pd.DataFrame:
+    """The rows read back as a table of object columns: the values are already those :func:`_frame` makes
+    (:func:`record_of` typed them as SQLite gives them back), so they are not typed again."""
+    grid = np.empty((len(rows), len(names)), dtype=object)
+    if rows:
+        grid[:] = rows  # one C loop over the rows (a tuple per row), not a Python one per value
+    return pd.DataFrame({c: pd.Series(grid[:, j].copy(), dtype=object, copy=False)  # object, as _frame makes
+                         for j, c in enumerate(names)}, columns=names)  # them (pandas would infer str)
 
 
 def record_digest(rec: Record) -> str:
@@ -271,53 +315,73 @@ class HistoryStore:
             raise HistoryError(f"{self.path}: not an ecotown results history ({e})") from None
         return con
 
-    def _check_schema(self, con: sqlite3.Connection) -> None:
+    def _check_schema(self, con: sqlite3.Connection) -> int:
+        """The schema version of the file (one of :data:`READ_VERSIONS`)."""
         try:
             row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         except sqlite3.DatabaseError:
             raise HistoryError(f"{self.path}: not an ecotown results history (no 'meta' table)") from None
-        if row is None or int(row[0]) != SCHEMA_VERSION:
-            raise HistoryError(f"{self.path}: history schema version {row[0] if row else '?'} is not the "
-                               f"version {SCHEMA_VERSION} this ecotown reads")
+        if row is None or not str(row[0]).isdigit() or int(row[0]) not in READ_VERSIONS:
+            raise HistoryError(f"{self.path}: history schema version {row[0] if row else '?'} is not a version "
+                               f"this ecotown reads ({', '.join(map(str, READ_VERSIONS))})")
+        return int(row[0])
 
     @staticmethod
     def _create_schema(con: sqlite3.Connection) -> None:
-        con.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-        con.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        con.execute("CREATE TABLE IF NOT EXISTS runs (seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT UNIQUE "
+        con.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        con.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        con.execute("CREATE TABLE runs (seq INTEGER PRIMARY KEY AUTOINCREMENT, run_id TEXT UNIQUE "
                     "NOT NULL, year INTEGER NOT NULL, edition_id TEXT NOT NULL, edition_sha256 TEXT, created TEXT, "
                     "version TEXT, town_id TEXT, town_name TEXT, town_name_en TEXT, level INTEGER, "
                     "level_name_en TEXT, level_name_th TEXT, rings_m TEXT, results_sha256 TEXT, manifest TEXT)")
         for name, cols in TABLES.items():
-            body = ", ".join(f'"{c}" {t}' for c, t in cols)
-            con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" (run_id TEXT NOT NULL REFERENCES runs(run_id) '
-                        f"ON DELETE CASCADE, {body})")
-            con.execute(f'CREATE INDEX IF NOT EXISTS "{name}_run" ON "{name}" (run_id)')
+            con.execute(_table_sql(name, cols))
+            con.execute(f'CREATE INDEX "{name}_run" ON "{name}" (run)')
+
+    @staticmethod
+    def _upgrade_v1(con: sqlite3.Connection) -> None:
+        """Version 1 (the TEXT ``run_id`` on every row) to version 2 (the integer ``run`` = ``runs.seq``), in the
+        caller's transaction: each table rebuilt with the rows in their order, then the old one dropped."""
+        for name, cols in TABLES.items():
+            col_sql = ", ".join(f't."{c}"' for c, _t in cols)
+            con.execute(_table_sql(f"{name}_v2", cols))
+            con.execute(f'INSERT INTO "{name}_v2" SELECT r.seq, {col_sql} FROM "{name}" t '
+                        f"JOIN runs r ON r.run_id = t.run_id ORDER BY t.rowid")
+            con.execute(f'DROP TABLE "{name}"')
+            con.execute(f'ALTER TABLE "{name}_v2" RENAME TO "{name}"')
+            con.execute(f'CREATE INDEX "{name}_run" ON "{name}" (run)')
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(SCHEMA_VERSION),))
 
     # -- writing ----------------------------------------------------------------------------------------------
     def save(self, rec: Record) -> str:
-        """Store ``rec``; then delete the earlier records of the same year and edition. One transaction."""
+        """Store ``rec`` in place of the earlier records of the same year and edition. One transaction: a failure
+        leaves the file as it was; another writer waits for it (up to 30 s)."""
         con = self._connect(create=True)
         try:
             # every row inserted refers to the run inserted first, in the same transaction: checking the foreign
             # key of each of a region's million rows took a third of the time. The earlier records are deleted
             # table by table below, as ON DELETE CASCADE would. (The pragma is a no-op inside a transaction.)
             con.execute("PRAGMA foreign_keys = OFF")
+            con.execute(f"PRAGMA cache_size = -{SAVE_CACHE_KIB}")  # a region's record changes ~200 MB of pages
             con.execute("BEGIN IMMEDIATE")
             try:
-                self._create_schema(con)
-                self._check_schema(con)
-                run_id = rec.run["run_id"]
-                con.execute(f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES "
-                            f"({', '.join('?' * len(RUN_COLUMNS))})", [rec.run[c] for c in RUN_COLUMNS])
-                for name, cols in TABLES.items():
-                    self._insert(con, name, cols, run_id, rec.table(name))
-                old = [(r,) for (r,) in con.execute("SELECT run_id FROM runs WHERE year = ? AND edition_id = ? "
-                                                     "AND run_id != ?", (rec.year, rec.edition_id, run_id))]
+                has_meta = con.execute("SELECT 1 FROM sqlite_schema WHERE name = 'meta'").fetchone()
+                if not has_meta:
+                    self._create_schema(con)
+                elif self._check_schema(con) == 1:
+                    self._upgrade_v1(con)
+                # the earlier records go first, so that the new one reuses their pages (the file does not grow
+                # by a record each time a year is assessed again); the transaction keeps them until COMMIT
+                old = [(seq,) for (seq,) in con.execute("SELECT seq FROM runs WHERE year = ? AND edition_id = ?",
+                                                         (rec.year, rec.edition_id))]
                 for name in TABLES:
-                    con.executemany(f'DELETE FROM "{name}" WHERE run_id = ?', old)
-                con.execute("DELETE FROM runs WHERE year = ? AND edition_id = ? AND run_id != ?",
-                            (rec.year, rec.edition_id, run_id))
+                    con.executemany(f'DELETE FROM "{name}" WHERE run = ?', old)
+                con.executemany("DELETE FROM runs WHERE seq = ?", old)
+                run_id = rec.run["run_id"]
+                seq = con.execute(f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES "
+                                  f"({', '.join('?' * len(RUN_COLUMNS))})", [rec.run[c] for c in RUN_COLUMNS]).lastrowid
+                for name, cols in TABLES.items():
+                    self._insert(con, name, cols, seq, rec.table(name))
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -330,12 +394,12 @@ class HistoryStore:
         return run_id
 
     @staticmethod
-    def _insert(con: sqlite3.Connection, name: str, cols: list[tuple[str, str]], run_id: str,
+    def _insert(con: sqlite3.Connection, name: str, cols: list[tuple[str, str]], run: int,
                 df: pd.DataFrame) -> None:
         names = [c for c, _t in cols]
-        rows = list(zip([run_id] * len(df), *[_clean_column(df[c].tolist()) for c in names]))
+        rows = zip(itertools.repeat(run, len(df)), *[_clean_column(df[c].tolist()) for c in names])
         col_sql = ", ".join(f'"{c}"' for c in names)
-        con.executemany(f'INSERT INTO "{name}" (run_id, {col_sql}) VALUES ({", ".join("?" * (len(names) + 1))})',
+        con.executemany(f'INSERT INTO "{name}" (run, {col_sql}) VALUES ({", ".join("?" * (len(names) + 1))})',
                         rows)
 
     # -- reading ----------------------------------------------------------------------------------------------
@@ -357,6 +421,7 @@ class HistoryStore:
         """The latest record of ``year`` (of ``edition`` when given, or exactly ``run_id``)."""
         con = self._connect(create=False)
         try:
+            version = self._check_schema(con)
             q, args = "SELECT * FROM runs WHERE year = ?", [int(year)]
             if edition:
                 q, args = q + " AND edition_id = ?", args + [edition]
@@ -370,14 +435,15 @@ class HistoryStore:
                 raise HistoryError(f"{self.path}: no stored results for {what} (years stored: {have}); "
                                    f"run `ecotown assess --year {year}` first")
             run = dict(zip([d[0] for d in cur.description], row))
-            run.pop("seq", None)
+            seq = run.pop("seq", None)
+            key, value = ("run", seq) if version >= 2 else ("run_id", run["run_id"])
             tables = {}
             for name, cols in TABLES.items():
                 names = [c for c, _t in cols]
                 col_sql = ", ".join(f'"{c}"' for c in names)
-                rows = con.execute(f'SELECT {col_sql} FROM "{name}" WHERE run_id = ? ORDER BY rowid',
-                                   (run["run_id"],)).fetchall()
-                tables[name] = _frame(pd.DataFrame(rows, columns=names), name)
+                rows = con.execute(f'SELECT {col_sql} FROM "{name}" WHERE {key} = ? ORDER BY rowid',
+                                   (value,)).fetchall()
+                tables[name] = _stored_frame(rows, names)
         except sqlite3.DatabaseError as e:
             raise HistoryError(f"{self.path}: cannot read the history ({e})") from None
         finally:
