@@ -89,6 +89,9 @@ def buffer(
     cat = load_catalog(catalog)
     year = year or this_year()  # the year whose rows the joined tables count (complaints, certificates)
     ring_arg = buffer_rings(cat, parse_rings(rings) if rings else None, parse_kind_rings(kind_rings or []))
+    formats = formats_of(format_)
+    if not {"gpkg", "parquet"} & set(formats):  # CSV tables only: no ring polygons or pair layer to draw
+        ring_polygons = pairs_layer = False
     with progress_printer(quiet) as say:
         with dask_client(workers, scheduler, say) as client:
             res = buffer_analysis(cat, year=year, rings=ring_arg, around=around, communities=communities,
@@ -98,7 +101,7 @@ def buffer(
         for note in res.notes:
             say(note)
         say("Writing tables")
-        written = write_buffer_tables(out, res.tables, res.layers, formats_of(format_))
+        written = write_buffer_tables(out, res.tables, res.layers, formats)
         say(f"Wrote {len(written)} files to {out}")
     if not quiet:
         typer.echo(f"{res.summary()}; written to {out}")

@@ -113,3 +113,19 @@ def test_a_town_without_mines_runs_with_the_default_around(tmp_path):
     assert r.exit_code == 3 and "'quarries' is neither a layer name nor a role" in " ".join(r.output.split())
     r = runner.invoke(app, ["buffer", "-c", str(cat), "--around", "mines", "-o", str(tmp_path / "y")])
     assert r.exit_code == 3 and "no layer of role 'mines'" in " ".join(r.output.split())
+
+
+def test_csv_alone_draws_no_ring_polygons_and_writes_the_same_tables(tiny_town, tmp_path):
+    """--format csv writes no layer, so nothing is drawn for one (at province scale the ring polygons were a
+    third of the run); the tables are those of the default run."""
+    args = ["buffer", "-c", str(tiny_town), "--rings", "500,1000,5000"]
+    full = runner.invoke(app, [*args, "-o", str(tmp_path / "full")], catch_exceptions=False)
+    assert full.exit_code == 0 and "Drawing 6 ring polygons" in full.output
+    r = runner.invoke(app, [*args, "--format", "csv", "--ring-polygons", "-o", str(tmp_path / "csv")],
+                      catch_exceptions=False)
+    assert r.exit_code == 0, r.output
+    assert "Drawing" not in r.output and "buffer.gpkg" not in r.output
+    names = sorted(p.name for p in (tmp_path / "csv").iterdir())
+    assert names == ["communities.csv", "exposure.csv", "facilities.csv"]
+    for n in names:
+        assert (tmp_path / "csv" / n).read_bytes() == (tmp_path / "full" / n).read_bytes()
