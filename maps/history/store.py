@@ -23,6 +23,7 @@ import itertools
 import json
 import sqlite3
 import uuid
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -355,7 +356,16 @@ class HistoryStore:
     # -- writing ----------------------------------------------------------------------------------------------
     def save(self, rec: Record) -> str:
         """Store ``rec`` in place of the earlier records of the same year and edition. One transaction: a failure
-        leaves the file as it was; another writer waits for it (up to 30 s)."""
+        leaves the file as it was; another writer waits for it (up to 30 s).
+
+        A record without its digest (``record_of(a, digest=False)``) gets it here, computed on a second thread
+        while the rows are inserted (hashing is Arrow and hashlib, which release the GIL; a region's digest took a
+        second of the store's five), and ``rec.run["results_sha256"]`` is filled in."""
+        with ThreadPoolExecutor(1, thread_name_prefix="ecotown-digest") as pool:
+            digest = None if rec.run.get("results_sha256") else pool.submit(record_digest, rec)
+            return self._save(rec, digest)
+
+    def _save(self, rec: Record, digest: Future | None) -> str:
         con = self._connect(create=True)
         try:
             # every row inserted refers to the run inserted first, in the same transaction: checking the foreign
@@ -382,6 +392,9 @@ class HistoryStore:
                                   f"({', '.join('?' * len(RUN_COLUMNS))})", [rec.run[c] for c in RUN_COLUMNS]).lastrowid
                 for name, cols in TABLES.items():
                     self._insert(con, name, cols, seq, rec.table(name))
+                if digest is not None:
+                    rec.run["results_sha256"] = digest.result()
+                    con.execute("UPDATE runs SET results_sha256 = ? WHERE seq = ?", (rec.run["results_sha256"], seq))
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")

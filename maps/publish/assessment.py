@@ -58,7 +58,7 @@ def publish(a: Assessment, out: str | Path, *, offline: bool = True, formats: tu
 
 def record_history(a: Assessment, path: str | Path) -> str:
     """Store the results of ``a`` in the history file ``path``; returns the run id."""
-    return HistoryStore(path).save(record_of(a))
+    return HistoryStore(path).save(record_of(a, digest=False))  # the digest is computed while the rows go in
 
 
 def store_in_history(a: Assessment, out: str | Path, history: str | Path | None = None, *, what_if: bool = False,
@@ -68,6 +68,8 @@ def store_in_history(a: Assessment, out: str | Path, history: str | Path | None 
     path = Path(history) if history else default_history_path(out)
     if what_if:
         return f"What-if run: not stored in the results history {path}."
-    (progress or (lambda _m: None))("Storing the results in the history")
+    say = progress or (lambda _m: None)
+    say("Storing the results in the history")
     run_id = record_history(a, path)
+    say("Stored")  # the last step's time shows on the progress lines too
     return f"Stored the {a.year} results in the history {path} (run {run_id})."

@@ -25,6 +25,20 @@ def test_stored_record_equals_fresh_record(two_years, tmp_path):
     assert len(back.exposure) == len(a.exposure)
 
 
+def test_a_record_saved_without_its_digest_gets_it_while_its_rows_go_in(two_years, tmp_path):
+    """ecotown assess stores record_of(a, digest=False): save computes the digest on a second thread, the same
+    as record_of's, into the stored run and into the record."""
+    a = two_years["a2026"]
+    want = record_of(a).run["results_sha256"]
+    rec = record_of(a, digest=False)
+    assert rec.run["results_sha256"] == ""
+    store = HistoryStore(tmp_path / "h.sqlite")
+    store.save(rec)
+    assert rec.run["results_sha256"] == want and len(want) == 64
+    assert store.runs()["results_sha256"].tolist() == [want]
+    assert store.load(2026).run["results_sha256"] == want
+
+
 def test_same_year_is_replaced_other_years_kept(two_years, tmp_path):
     store = HistoryStore(tmp_path / "h.sqlite")
     first = store.save(record_of(two_years["a2026"]))
