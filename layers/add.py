@@ -178,6 +178,24 @@ def _prefix(given: str | None, old: Any) -> str | None:
     return str(old["id_prefix"]) if isinstance(old, dict) and old.get("id_prefix") else None
 
 
+def _ids_from(gdf, canon: str, field_map: dict[str, str]) -> tuple[str | None, str]:
+    """A layer added without --id-field takes the values of its ``canon`` field (a factory's registration number)
+    as ids, in place of the row numbers, when every feature has one and no two share it. Returns the source field
+    used (None when the row numbers stay) and a line saying what was done."""
+    source = next((s for s, c in field_map.items() if c == canon), None)
+    if source is None or canon not in gdf.columns:
+        return None, ""
+    values = gdf[canon]
+    text = values.map(lambda v: "" if v is None or v != v else str(v).strip())
+    empty, repeated = int((text == "").sum()), text[text != ""].duplicated(keep=False)
+    if empty or repeated.any():
+        why = (f"{empty} feature(s) have no {canon}" if empty else
+               f"{canon} '{text[text != ''][repeated].iloc[0]}' is used by more than one feature")
+        return None, (f"ids: the row numbers ({why}); give the id field with --id-field to use your own")
+    gdf["id"] = text.to_numpy(dtype=object)
+    return source, f"ids: the {canon} field '{source}' (no --id-field given)"
+
+
 def _entry(role: str, source: str, *, layer: str | None, id_field: str | None, year: int | None,
            src: Path, sha: str, src_crs: str | None, classes: dict | None = None,
            description: str = "", id_prefix: str | None = None) -> dict[str, Any]:
@@ -360,6 +378,11 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
                                                           message="the layer could not be read")])
     warnings += [str(p) for p in res.warnings]
     gdf = res.gdf
+    id_field = mapping.id_field
+    if id_field is None and role_spec.id_from:  # an office registry: its registration numbers are the ids
+        id_field, note = _ids_from(gdf, role_spec.id_from, res.field_map)
+        if note:
+            warnings.append(note)
     if role == observations.ROLE:
         gdf, repeated = observations.prepare_observations(gdf, layer=name, source=str(src))
         if repeated:
@@ -384,7 +407,7 @@ def add_layer(path: str | Path, *, role: str, catalog: str | Path, name: str | N
         warnings += lock.notes()
     mapped = FieldMapping(role=role, fields={**{s: c for s, c in res.field_map.items()},
                                              **{s: k for k, s in mapping.coords.items()}},
-                          id_field=mapping.id_field, crs=crs, encoding=source.encoding, layer=mapping.layer)
+                          id_field=id_field, crs=crs, encoding=source.encoding, layer=mapping.layer)
     if save_mapping_to is not None:
         save_mapping(mapped, Path(save_mapping_to), made_by=f"ecotown layers add {src.name} --role {role}")
     return AddResult(name=name, role=role, catalog=catalog, stored_in=store, features=len(gdf), source_sha256=sha,

@@ -53,6 +53,9 @@ class Role:
     raster: bool = False
     #: a table without geometry (``table: true``: CSV or XLSX, stored in tables/ beside the catalog)
     table: bool = False
+    #: the field whose values become the ids of a layer added without ``--id-field`` (a factory's registration
+    #: number, a mine's concession number), when every feature has one and no two share it
+    id_from: str | None = None
 
     @property
     def geometry_types(self) -> frozenset[str]:
@@ -103,7 +106,16 @@ def _parse_role(name: str, raw: dict[str, Any], source: str) -> Role:
         fields=fields,
         min_features=int(raw.get("min_features", 0)),
         table=bool(raw.get("table", False)),
+        id_from=_id_from(raw.get("id_from"), fields, f"{source}: role '{name}'"),
     )
+
+
+def _id_from(raw: Any, fields: dict[str, FieldSpec], where: str) -> str | None:
+    if raw is None:
+        return None
+    if str(raw) not in fields or fields[str(raw)].type != "str":
+        raise CatalogError(f"{where}: 'id_from' must name one of the role's text fields, not '{raw}'")
+    return str(raw)
 
 
 @lru_cache(maxsize=1)

@@ -284,3 +284,29 @@ def test_a_long_column_translates_as_value_by_value(ref, monkeypatch):
     assert [type(x) for x in fast.values] == [type(x) for x in slow.values]
     assert list(fast.kept) == list(slow.kept) and fast.refused == slow.refused
     assert list(fast.refused) == list(slow.refused) and fast.warning == slow.warning
+
+
+def test_a_registry_added_without_an_id_field_takes_its_registration_numbers_as_ids(tmp_path):
+    """The office's CSV, added as it is: the registration numbers (leading zeros kept) are the ids, not 1, 2, 3;
+    the saved mapping names the field, so next year's file is added the same way."""
+    src = _csv(tmp_path / "ทะเบียนโรงงาน.csv", TH_HEAD, _rows())
+    cat = tmp_path / "p" / "catalog.yaml"
+    out = _added(cat, src, "--role", "factories", "--name", "factories", "--save-mapping", tmp_path / "m.yaml")
+    assert "ids: the registry_no field 'เลขทะเบียนโรงงานแบบใหม่' (no --id-field given)" in out
+    g = _layer(cat, "factories")
+    assert list(g.index) == IDS and list(g["registry_no"]) == IDS
+    assert yaml.safe_load((tmp_path / "m.yaml").read_text(encoding="utf-8"))["id_field"] == "เลขทะเบียนโรงงานแบบใหม่"
+
+
+@pytest.mark.parametrize("change, why", [
+    (lambda rows: rows[2].__setitem__(1, ""), "1 feature(s) have no registry_no"),
+    (lambda rows: rows[2].__setitem__(1, IDS[0]), f"registry_no '{IDS[0]}' is used by more than one feature"),
+])
+def test_registration_numbers_that_cannot_be_ids_leave_the_row_numbers_and_say_why(tmp_path, change, why):
+    rows = _rows()
+    change(rows)
+    src = _csv(tmp_path / "ทะเบียนโรงงาน.csv", TH_HEAD, rows)
+    cat = tmp_path / "p" / "catalog.yaml"
+    out = _added(cat, src, "--role", "factories", "--name", "factories")
+    assert f"ids: the row numbers ({why}); give the id field with --id-field" in out
+    assert list(_layer(cat, "factories").index) == ["1", "2", "3"]
