@@ -11,7 +11,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from criteria.errors import CriteriaError
 from geo.errors import EcotownError, GeoError
 from layers import LayerError
 
@@ -22,18 +21,24 @@ __all__ = ["EXIT_CODES", "exit_code_for", "friendly_errors", "err_console"]
 err_console = Console(stderr=True, highlight=False)
 
 
-#: exit codes, most specific class first: 1 any ecotown error, 2 usage (click), 3 layers, 4 criteria,
-#: 5 spatial analysis, 6 maps and outputs
+#: exit codes, most specific class first: 1 any ecotown error, 2 usage (click), 3 layers, 4 criteria
+#: (``CRITERIA_ERROR``), 5 spatial analysis, 6 maps and outputs
 EXIT_CODES: list[tuple[type[Exception], int]] = [
     (LayerError, 3),
-    (CriteriaError, 4),
     (GeoError, 5),
     (MapsError, 6),
     (EcotownError, 1),
 ]
+#: the module and class of the criteria's errors (exit code 4), looked up only when the criteria engine was loaded:
+#: an error of it cannot be raised otherwise, and importing it cost ``ecotown buffer`` 60 ms at every start
+CRITERIA_ERROR = ("criteria.errors", "CriteriaError", 4)
 
 
 def exit_code_for(exc: BaseException) -> int:
+    module, name, code = CRITERIA_ERROR
+    loaded = sys.modules.get(module)
+    if loaded is not None and isinstance(exc, getattr(loaded, name)):
+        return code
     for cls, code in EXIT_CODES:
         if isinstance(exc, cls):
             return code
