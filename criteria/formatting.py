@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
+
+from geo.yamltext import load_yaml
 
 __all__ = ["format_value", "needs_text", "phrases"]
 
@@ -20,7 +21,7 @@ __all__ = ["format_value", "needs_text", "phrases"]
 @lru_cache(maxsize=1)
 def phrases() -> dict:
     """The wording of values and gaps in English and Thai, from ``phrases.yaml`` beside this module."""
-    return yaml.safe_load((Path(__file__).resolve().parent / "phrases.yaml").read_text(encoding="utf-8"))
+    return load_yaml((Path(__file__).resolve().parent / "phrases.yaml").read_text(encoding="utf-8"))
 
 
 def _missing(v: Any) -> bool:

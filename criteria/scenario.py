@@ -18,6 +18,8 @@ from pathlib import Path
 
 import yaml
 
+from geo.yamltext import load_yaml
+
 from .edition import Edition
 from .errors import CriteriaError
 from .evidence import parse_value
@@ -33,7 +35,7 @@ def load_scenario(path: str | Path, edition: Edition) -> tuple[str, dict[str, fl
     """(scenario name, what-if values keyed ``INDICATOR`` or ``SUBJECT:INDICATOR``)."""
     p = Path(path)
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = load_yaml(p.read_text(encoding="utf-8"))
     except OSError as e:
         raise ScenarioError(f"cannot read scenario {p}: {e.strerror or e}") from None
     except yaml.YAMLError as e:

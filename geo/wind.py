@@ -21,6 +21,7 @@ import numpy as np
 import yaml
 
 from .errors import GeoError
+from .yamltext import load_yaml
 
 __all__ = ["WindRose", "load_wind_rose", "wind_rose", "wind_weights", "COMPASS"]
 
@@ -86,7 +87,7 @@ def load_wind_rose(path: str | Path) -> WindRose:
         raise GeoError(f"{p}: cannot read the wind rose: {exc}") from None
     if p.suffix.lower() in (".yaml", ".yml"):
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
         except yaml.YAMLError as exc:
             raise GeoError(f"{p}: not valid YAML: {exc}") from None
         if isinstance(data, dict) and isinstance(data.get("sectors"), dict):

@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 
 from geo import METRIC_CRS, GeoError, RingDistances
+from geo.yamltext import load_yaml
 
 from .errors import CatalogError, LayerNotFoundError
 from .joinspec import JoinSpec, parse_joins
@@ -237,7 +238,7 @@ def _parse_layer(name: str, raw: Any, base: Path, cat_path: Path) -> LayerSpec:
 @cache
 def default_parameters() -> dict[str, Any]:
     """The defaults of a catalog's ``parameters:`` (``layers/parameters.yaml``)."""
-    return yaml.safe_load((files(__package__) / "parameters.yaml").read_text(encoding="utf-8"))
+    return load_yaml((files(__package__) / "parameters.yaml").read_text(encoding="utf-8"))
 
 
 def _parse_rings(params: Any, cat_path: Path) -> RingDistances:
@@ -290,7 +291,7 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     if not cat_path.exists():
         raise CatalogError(f"catalog not found: {cat_path}")
     try:
-        data = yaml.safe_load(cat_path.read_text(encoding="utf-8"))
+        data = load_yaml(cat_path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogError(f"{cat_path}: not valid YAML: {exc}") from None
     except UnicodeDecodeError:

@@ -12,6 +12,8 @@ from typing import Any
 
 import yaml
 
+from geo.yamltext import load_yaml
+
 from .errors import CatalogError
 
 __all__ = ["read_catalog_data", "catalog_text_with", "render_entry", "new_catalog_text"]
@@ -30,7 +32,7 @@ def read_catalog_data(path: Path) -> tuple[str, dict[str, Any]]:
         except UnicodeDecodeError:
             raise CatalogError(f"{path}: not UTF-8 text") from None
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path}: not valid YAML: {exc}") from None
     if data is None:
@@ -123,7 +125,7 @@ def catalog_text_with(path: Path, text: str, data: dict[str, Any], name: str,
     edited = _edit_text(text, name, entry)
     if edited is not None:
         try:
-            got = yaml.safe_load(edited)
+            got = load_yaml(edited)
         except yaml.YAMLError:
             got = None
         if isinstance(got, dict) and (got.get("layers") or {}) == layers and \

@@ -13,7 +13,8 @@ import re
 from functools import lru_cache
 from importlib.resources import files
 
-import yaml
+from geo.yamltext import load_yaml
+
 
 __all__ = ["parse_date", "DateError", "BE_OFFSET"]
 
@@ -36,7 +37,7 @@ def _squash(word: str) -> str:
 
 @lru_cache(maxsize=1)
 def _vocabulary() -> tuple[dict[str, int], tuple[str, ...]]:
-    data = yaml.safe_load((files(__package__) / "months.yaml").read_text(encoding="utf-8"))
+    data = load_yaml((files(__package__) / "months.yaml").read_text(encoding="utf-8"))
     months = {_squash(str(name)): int(m) for m, names in data["months"].items() for name in names}
     eras = tuple(sorted((_squash(str(w)) for w in data.get("era_words") or []), key=len, reverse=True))
     return months, eras

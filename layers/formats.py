@@ -18,11 +18,11 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+from geo.yamltext import load_yaml
 import numpy as np
 import pandas as pd
 import pyogrio
 import shapely
-import yaml
 
 from .coerce import to_floats
 from .errors import LayerReadError, LayerValidationError, Problem
@@ -39,7 +39,7 @@ _MOJIBAKE = re.compile("[\u00a1-\u00fb]")
 @lru_cache(maxsize=1)
 def formats_config() -> dict[str, Any]:
     """The parsed ``formats.yaml``."""
-    return yaml.safe_load((files(__package__) / "formats.yaml").read_text(encoding="utf-8"))
+    return load_yaml((files(__package__) / "formats.yaml").read_text(encoding="utf-8"))
 
 
 def format_of(path: Path) -> str | None:

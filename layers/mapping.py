@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from geo.yamltext import load_yaml
+
 from .atomic import atomic_write_text
 from .errors import CatalogError
 from .formats import COORD_KEYS
@@ -95,7 +97,7 @@ def load_mapping(path: Path) -> FieldMapping:
     """Read a mapping file saved with ``--save-mapping`` (or written by hand)."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CatalogError(f"mapping file not found: {path}") from None
     except yaml.YAMLError as exc:

@@ -20,9 +20,9 @@ from importlib.resources import files
 from pathlib import Path
 
 import geopandas as gpd
+from geo.yamltext import load_yaml
 import pandas as pd
 import pyogrio
-import yaml
 
 from .errors import LayerValidationError, Problem
 
@@ -43,7 +43,7 @@ KINDS_FILE = "observation_kinds.yaml"
 @lru_cache(maxsize=1)
 def observation_kinds() -> tuple[dict[str, str], ...]:
     """The note kinds in order: ``{"id", "en", "th"}`` each (``observation_kinds.yaml``, section ``labels``)."""
-    data = yaml.safe_load((files(__package__) / KINDS_FILE).read_text(encoding="utf-8"))
+    data = load_yaml((files(__package__) / KINDS_FILE).read_text(encoding="utf-8"))
     return tuple({"id": str(k), "en": str(v["en"]), "th": str(v["th"])} for k, v in data["labels"].items())
 
 
@@ -116,5 +116,5 @@ def in_year(gdf: gpd.GeoDataFrame, year: int) -> gpd.GeoDataFrame:
 def counting_distance_m() -> float:
     """A note without a subject id counts for the nearest facility or village within this distance (metres;
     ``counted_within_m`` of ``observation_kinds.yaml``)."""
-    data = yaml.safe_load((files(__package__) / KINDS_FILE).read_text(encoding="utf-8"))
+    data = load_yaml((files(__package__) / KINDS_FILE).read_text(encoding="utf-8"))
     return float(data.get("counted_within_m", 1000))

@@ -7,7 +7,8 @@ from functools import lru_cache
 from importlib.resources import files
 from typing import Any
 
-import yaml
+
+from geo.yamltext import load_yaml
 
 from .errors import CatalogError
 
@@ -122,5 +123,5 @@ def _id_from(raw: Any, fields: dict[str, FieldSpec], where: str) -> str | None:
 def load_roles() -> dict[str, Role]:
     """Return the roles defined in the bundled ``roles.yaml``, by name."""
     res = files(__package__) / "roles.yaml"
-    data = yaml.safe_load(res.read_text(encoding="utf-8"))
+    data = load_yaml(res.read_text(encoding="utf-8"))
     return {name: _parse_role(name, raw, "roles.yaml") for name, raw in data["roles"].items()}

@@ -31,6 +31,8 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from geo.yamltext import load_yaml
+
 from .errors import CatalogError
 
 __all__ = ["Vocabulary", "Translation", "load_vocabulary", "fold", "diw_code", "derive_fields"]
@@ -193,7 +195,7 @@ class Vocabulary:
 @lru_cache(maxsize=None)
 def _file(name: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load((files(__package__) / name).read_text(encoding="utf-8"))
+        data = load_yaml((files(__package__) / name).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise CatalogError(f"vocabulary file layers/{name} not found (named in layers/roles.yaml)") from None
     except yaml.YAMLError as exc:

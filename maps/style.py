@@ -9,6 +9,8 @@ from typing import Any
 
 import yaml
 
+from geo.yamltext import load_yaml
+
 from .errors import MapsError
 
 __all__ = ["load_styles", "load_yaml_settings", "STYLES_PATH", "level_colors", "level_label"]
@@ -23,7 +25,7 @@ def load_yaml_settings(path: Path, what: str, *, required: str | None = None,
     ``required`` names a key that must hold a mapping.
     """
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise error(f"cannot read {what} {path}: {e}") from None
     if not isinstance(data, dict):

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from criteria import Assessment
 from layers import observation_kinds
 from layers.observations import counting_distance_m
+from geo.yamltext import load_yaml
 
 __all__ = ["field_notes_annex"]
 
@@ -23,7 +23,7 @@ _PHOTO = ("data:image/jpeg;base64,", "data:image/png;base64,", "data:image/webp;
 
 @lru_cache(maxsize=1)
 def _words() -> dict[str, dict[str, str]]:
-    return yaml.safe_load(_WORDS.read_text(encoding="utf-8"))
+    return load_yaml(_WORDS.read_text(encoding="utf-8"))
 
 
 def _text(v: Any) -> str:

@@ -22,6 +22,7 @@ import yaml
 
 import geo
 from criteria import Assessment, explain_table, format_value, needs_text, provenance_sentences
+from geo.yamltext import load_yaml
 
 from ..errors import MapsError, TemplateError
 from ..history import COMPARISON_TABLES, Comparison, Record, compare, record_of
@@ -37,7 +38,7 @@ STRINGS_PATH = Path(__file__).resolve().parent / "templates" / "report-strings.y
 @lru_cache(maxsize=4)
 def _all_strings(path: Path = STRINGS_PATH) -> dict:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise TemplateError(f"cannot read the report wording {path}: {e}") from None
     if not isinstance(data, dict) or not all(isinstance(data.get(k), dict) for k in LANGS):

@@ -21,13 +21,13 @@ from typing import Any
 import folium
 import geopandas as gpd
 import pandas as pd
-import yaml
 from branca.element import MacroElement
 from jinja2 import Template
 
 from criteria import Assessment
 from geo import to_lonlat
 from layers import observation_kinds
+from geo.yamltext import load_yaml
 
 from ..style import level_colors, level_label
 from .features import point_ll, text
@@ -45,7 +45,7 @@ PHOTO_BYTES = 200_000  # a note's photo is shrunk to a JPEG of at most this many
 @cache
 def field_words() -> dict[str, Any]:
     """The field tools' words, English / Thai, from ``field-words.yaml`` beside this module."""
-    return yaml.safe_load((files(__package__) / "field-words.yaml").read_text(encoding="utf-8"))
+    return load_yaml((files(__package__) / "field-words.yaml").read_text(encoding="utf-8"))
 
 
 def town_key(a: Assessment) -> str:

@@ -38,6 +38,7 @@ from typing import Any
 import yaml
 
 from layers.atomic import atomic_write_text
+from geo.yamltext import load_yaml
 from ..errors import MapsError, TemplateError
 
 __all__ = ["write_map", "render_map", "escape_text", "safe_json", "ASSETS_DIR"]
@@ -112,7 +113,7 @@ def load_assets(assets_dir: Path = ASSETS_DIR) -> tuple[Asset, ...]:
     """The rows of ``assets.yaml`` in ``assets_dir``, checked."""
     table = assets_dir / "assets.yaml"
     try:
-        data = yaml.safe_load(table.read_text(encoding="utf-8"))
+        data = load_yaml(table.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as e:
         raise TemplateError(f"cannot read the offline asset table {table}: {e}") from e
     rows = data.get("assets") if isinstance(data, dict) else None
