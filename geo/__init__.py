@@ -7,6 +7,7 @@ Pure functions over GeoDataFrames and arrays; nothing here knows about criteria 
 from .crs import LONLAT_CRS, METRIC_CRS, assert_metric, to_lonlat, to_metric, utm_epsg_for, xy_to_lonlat
 from .errors import CRSError, EcotownError, GeoError
 from .exposure import community_exposure, facility_exposure
+from .kernels import default_threads
 from .landuse import in_zone
 from .overlay import area_share
 from .population import POPULATION_METHODS, raster_population
@@ -65,4 +66,5 @@ __all__ = [
     "EcotownError",
     "GeoError",
     "CRSError",
+    "default_threads",
 ]

@@ -14,7 +14,6 @@ unless it is small, so memory stays bounded whatever the raster's size.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -26,13 +25,14 @@ import shapely
 from rasterio.windows import Window
 
 from .errors import GeoError
+from .kernels import default_threads
 
 __all__ = ["class_shares_exact", "disc_class_shares", "north_up"]
 
 #: cells of raster read at once (a batch of polygons shares one window); 64 M cells = 64 MB of uint8
 WINDOW_CELLS = 64_000_000
 #: threads running the compiled pass, each over its share of the polygons
-THREADS = min(2, os.cpu_count() or 1)
+THREADS = min(2, default_threads())
 #: coverage below this (of a cell) is rounding noise of the row sums, not area
 _NOISE = 1e-12
 

@@ -20,6 +20,8 @@ import numpy as np
 import pandas as pd
 import pyogrio
 
+import geo
+
 __all__ = ["write_csv", "tabular", "plain_types", "write_gpkg", "pinned_gpkg_date", "staged_output",
            "DETERMINISTIC_DATE", "GPKG_VERSION", "FLOAT_FORMAT", "RING_POLYGONS_MAX"]
 
@@ -280,11 +282,7 @@ def _csv_chunks(df: pd.DataFrame, raw: bool = False):
 
 def _threads() -> int:
     """Threads a large table is printed on: the cores this process may use, at most CSV_THREADS_MAX."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cores = os.cpu_count() or 1
-    return max(1, min(cores, CSV_THREADS_MAX))
+    return max(1, min(geo.default_threads(), CSV_THREADS_MAX))
 
 
 def _join_rows(cells: list, start: int) -> memoryview | None:
