@@ -185,8 +185,7 @@ def _ids_from(gdf, canon: str, field_map: dict[str, str]) -> tuple[str | None, s
     source = next((s for s, c in field_map.items() if c == canon), None)
     if source is None or canon not in gdf.columns:
         return None, ""
-    values = gdf[canon]
-    text = values.map(lambda v: "" if v is None or v != v else str(v).strip())
+    text = gdf[canon].fillna("")  # text already, stripped by the role's checks; missing is None
     empty, repeated = int((text == "").sum()), text[text != ""].duplicated(keep=False)
     if empty or repeated.any():
         why = (f"{empty} feature(s) have no {canon}" if empty else
