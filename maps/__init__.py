@@ -18,13 +18,14 @@ import sys
 import types
 from importlib import import_module
 
-from .errors import MapsError, TemplateError
-
 #: public name -> sub-package that holds it, imported on first use: a command that writes only tables
-#: (``ecotown buffer``) then does not load the map, report and PDF libraries (a second of every start)
+#: (``ecotown buffer``) then does not load the map, report and PDF libraries (a second of every start), and the
+#: console script (maps/cli/launch.py) imports nothing but the standard library before it asks a running
+#: ``ecotown server`` to run the command
 _LAZY = {"publish": "publish", "publish_report": "publish", "rerun_report": "publish",
          "store_in_history": "publish", "OUTPUT_FILES": "publish", "render_report": "report",
-         "write_report": "report", "buffer_map": "web", "level_map": "web", "write_map": "web"}
+         "write_report": "report", "buffer_map": "web", "level_map": "web", "write_map": "web",
+         "MapsError": "errors", "TemplateError": "errors"}
 
 __all__ = ["publish", "publish_report", "rerun_report", "store_in_history", "OUTPUT_FILES", "level_map",
            "buffer_map", "write_map", "render_report", "write_report", "MapsError", "TemplateError"]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import yaml
 from shapely.geometry import Point, box
+
+#: every ``ecotown`` a test starts runs in its own process, even when the developer has an ``ecotown server``
+#: running; tests/cli/test_server.py starts its own server and compares the two ways
+os.environ["ECOTOWN_NO_SERVER"] = "1"
 
 #: a point in Nong Pho in UTM 47N (about 100.28 E, 15.40 N)
 X0, Y0 = 637_000.0, 1_703_000.0

@@ -9,6 +9,8 @@ from typing import Annotated
 
 import typer
 
+from . import launch  # noqa: F401 - first, so that launch.ORIGINAL_ENV is the environment before any library's import
+
 #: command -> (module of maps.cli, attribute, sub-command group?). Only the command asked for is imported, so
 #: ``ecotown buffer`` does not load the libraries of the maps and the report; ``--help`` imports them all.
 COMMANDS = {
@@ -21,6 +23,7 @@ COMMANDS = {
     "criteria": ("criteria_cmd", "app", True),
     "evidence": ("evidence_cmd", "app", True),
     "export": ("export_cmd", "app", True),
+    "server": ("server_cmd", "app", True),
 }
 
 def _version(value: bool) -> None:
@@ -83,12 +86,13 @@ def __getattr__(name: str):
 GC_THRESHOLD = (50_000, 20, 10)
 
 
-def main() -> None:
-    """Console-script entry point: only the command asked for is imported."""
+def main(prog_name: str | None = None) -> None:
+    """Console-script entry point: only the command asked for is imported. ``prog_name``: the name usage lines
+    give (click's guess from how Python was started, by default)."""
     app = build_app(_asked(sys.argv[1:]))
     gc.freeze()  # the modules just imported live as long as the process: the collector need not walk them again
     gc.set_threshold(*GC_THRESHOLD)
-    app()
+    app(prog_name=prog_name)
 
 
 if __name__ == "__main__":  # pragma: no cover
