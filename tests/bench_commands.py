@@ -15,7 +15,13 @@ resident memory, median of ``--repeat`` runs):
   (``check_duckdb``: text and counts exactly, distances to 1.5 mm, bearings to 0.01 degree, the burden to a
   relative 1e-9; the line printed says what was compared and the largest deviations), and the earlier lighter
   script (``--light``: fewer columns, checked on those), so that both figures stand beside ecotown's;
-* ``ecotown assess -q --out DIR`` (the whole assessment: scoring, tables, maps, report) at ``--assess-at``.
+* ``ecotown assess -q --out DIR`` (the whole assessment: scoring, tables, maps, report) at ``--assess-at``;
+* with ``ecotown server`` running (unless ``--no-server``): ``ecotown buffer`` and ``ecotown buffer --format csv``
+  again, the client's wall time under ``/usr/bin/time`` and the command's peak memory from the server's log (the
+  client holds almost nothing); the CSV tables are checked byte for byte against the ones written without it.
+
+Every ecotown command is run as a user runs it: the ``ecotown`` console script (``ECOTOWN_NO_SERVER=1`` for the
+runs without the server).
 
 The machine's load average is printed before and after: figures taken while other work runs are not figures.
 """
@@ -41,32 +47,79 @@ import pandas as pd  # noqa: E402
 from tests.scale_data import SCALES, write_project  # noqa: E402
 
 PY = sys.executable
+#: the console script, as a user runs it
+ECO = str(Path(PY).with_name("ecotown"))
+#: the environment of the runs without a server
+COLD = {**os.environ, "PYTHONPATH": str(ROOT), "ECOTOWN_NO_SERVER": "1"}
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, float]:
-    """(wall seconds, peak resident MiB) of one fresh process; raises with its output when it fails."""
+def timed(cmd: list[str], cwd: Path, env: dict | None = None, server_log: Path | None = None
+          ) -> tuple[float, float]:
+    """(wall seconds, peak resident MiB) of one fresh process; raises with its output when it fails. With
+    ``server_log``, the peak memory is the command's, as the server logged it (the process timed is the client)."""
     fmt = "BENCH %e %M"
     r = subprocess.run(["/usr/bin/time", "-f", fmt, *cmd], cwd=cwd, capture_output=True, text=True,
-                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+                       env=env or COLD)
     m = re.search(r"BENCH ([\d.]+) (\d+)", r.stderr)
     if r.returncode != 0 or not m:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{r.stdout[-2000:]}\n{r.stderr[-2000:]}")
-    return float(m.group(1)), int(m.group(2)) / 1024
+    peak_kb = int(m.group(2))
+    if server_log is not None:
+        served = re.findall(r"exit 0: [\d.]+ s, peak (\d+) KB", server_log.read_text(encoding="utf-8"))
+        if not served:
+            raise SystemExit(f"the server ran no command: see {server_log}")
+        peak_kb = int(served[-1])
+    return float(m.group(1)), peak_kb / 1024
 
 
-def median_run(cmd: list[str], cwd: Path, out: Path, repeat: int) -> tuple[float, float, float]:
+def median_run(cmd: list[str], cwd: Path, out: Path, repeat: int, env: dict | None = None,
+               server_log: Path | None = None) -> tuple[float, float, float]:
     """(median wall time, largest peak memory, fastest wall time) of ``repeat`` runs. The fastest is printed
     beside the median: on a machine whose memory is reclaimed behind the processes' backs, a start that has to
     read GDAL's or DuckDB's library from disk again costs seconds."""
     runs = []
     for _ in range(repeat):
         shutil.rmtree(out, ignore_errors=True)
-        runs.append(timed(cmd, cwd))
+        runs.append(timed(cmd, cwd, env, server_log))
     return statistics.median(r[0] for r in runs), max(r[1] for r in runs), min(r[0] for r in runs)
 
 
+class Server:
+    """``ecotown server`` in a private runtime folder, for the runs that go through it."""
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="et-bench-"))
+        self.env = {**COLD, "ECOTOWN_RUNTIME_DIR": str(self.folder)}
+        del self.env["ECOTOWN_NO_SERVER"]
+
+    def __enter__(self) -> Server:
+        subprocess.run([ECO, "server", "start", "--idle", "0", "-q"], env=self.env, check=True)
+        (self.log,) = self.folder.glob("server-*.log")
+        return self
+
+    def resident_mib(self) -> float:
+        pid = re.findall(r"ready: pid (\d+)", self.log.read_text(encoding="utf-8"))[-1]
+        with open(f"/proc/{pid}/status") as f:
+            return int(re.search(r"VmRSS:\s+(\d+)", f.read()).group(1)) / 1024
+
+    def __exit__(self, *exc) -> None:
+        subprocess.run([ECO, "server", "stop", "-q"], env=self.env, check=False)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def same_files(a: Path, b: Path) -> str:
+    """'identical' when the two folders hold the same files byte for byte; SystemExit otherwise."""
+    names = sorted(p.name for p in a.iterdir())
+    if names != sorted(p.name for p in b.iterdir()):
+        raise SystemExit(f"{a} and {b} hold different files")
+    for name in names:
+        if (a / name).read_bytes() != (b / name).read_bytes():
+            raise SystemExit(f"{name} differs between {a} and {b}")
+    return f"identical ({', '.join(names)})"
+
+
 def has_format_option() -> bool:
-    r = subprocess.run([PY, "-m", "maps.cli.main", "buffer", "--help"], capture_output=True, text=True, cwd=ROOT)
+    r = subprocess.run([ECO, "buffer", "--help"], capture_output=True, text=True, cwd=ROOT, env=COLD)
     return "--format" in r.stdout
 
 
@@ -154,6 +207,10 @@ def check_duckdb(eco: Path, ddb: Path, light: bool = False) -> str:
             + ("" if light else "; headers (with the BOM) identical"))
 
 
+SERVED_DEFAULT = "ecotown buffer (CSV + buffer.gpkg), through ecotown server"
+SERVED_CSV = "ecotown buffer --format csv, through ecotown server"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--scales", default="province,region,nation")
@@ -161,6 +218,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--assess-repeat", type=int, default=1)
     ap.add_argument("--no-duckdb", action="store_true")
+    ap.add_argument("--no-server", action="store_true", help="leave out the runs through ecotown server")
     ap.add_argument("--keep", help="folder for the projects (kept between runs; default a temporary folder)")
     a = ap.parse_args()
     root = Path(a.keep) if a.keep else Path(tempfile.mkdtemp(prefix="ecotown-bench-"))
@@ -177,18 +235,33 @@ def main() -> int:
         n_fac, n_mine, n_vill, _ = SCALES[scale]
         what = f"{scale} ({n_fac:,} / {n_mine:,} / {n_vill:,})"
         eco = folder / "out-buffer"
-        t, mem, fast = median_run([PY, "-m", "maps.cli.main", "buffer", "-q", "--out", str(eco)], folder, eco, a.repeat)
+        t, mem, fast = median_run([ECO, "buffer", "-q", "--out", str(eco)], folder, eco, a.repeat)
         rows.append((what, "ecotown buffer (CSV + buffer.gpkg)", t, mem, fast))
         print(rows[-1], flush=True)
         if parquet:
             for fmt, label in (("csv", "ecotown buffer --format csv (the DuckDB script's tables)"),
                                ("parquet", "ecotown buffer --format parquet")):
                 dest = folder / f"out-{fmt}"
-                t, mem, fast = median_run([PY, "-m", "maps.cli.main", "buffer", "-q", "--format", fmt, "--out", str(dest)],
+                t, mem, fast = median_run([ECO, "buffer", "-q", "--format", fmt, "--out", str(dest)],
                                     folder, dest, a.repeat)
                 rows.append((what, label, t, mem, fast))
                 print(rows[-1], flush=True)
-                shutil.rmtree(dest, ignore_errors=True)
+                if fmt == "parquet":
+                    shutil.rmtree(dest, ignore_errors=True)
+        if not a.no_server:
+            with Server() as srv:
+                for flags, label, cold in (([], SERVED_DEFAULT, None),
+                                           (["--format", "csv"], SERVED_CSV, folder / "out-csv")):
+                    dest = folder / "out-served"
+                    t, mem, fast = median_run([ECO, "buffer", "-q", *flags, "--out", str(dest)], folder, dest,
+                                              a.repeat, env=srv.env, server_log=srv.log)
+                    rows.append((what, label, t, mem, fast))
+                    print(rows[-1], flush=True)
+                    if cold is not None and cold.exists():
+                        print("    through the server and in its own process:", same_files(dest, cold), flush=True)
+                    shutil.rmtree(dest, ignore_errors=True)
+                print(f"    the server's own resident memory: {srv.resident_mib():,.0f} MiB", flush=True)
+        shutil.rmtree(folder / "out-csv", ignore_errors=True)
         if not a.no_duckdb:
             for flags, label in (([], "DuckDB script, same tables (tests/peers/duckdb_buffer.py)"),
                                  (["--light"], "DuckDB script --light (fewer columns)")):
@@ -202,7 +275,7 @@ def main() -> int:
         shutil.rmtree(eco, ignore_errors=True)
         if scale in assess_at:
             out = folder / "out-assess"
-            t, mem, fast = median_run([PY, "-m", "maps.cli.main", "assess", "-q", "--out", str(out)], folder, out,
+            t, mem, fast = median_run([ECO, "assess", "-q", "--out", str(out)], folder, out,
                                 a.assess_repeat)
             rows.append((what, "ecotown assess (all outputs)", t, mem, fast))
             print(rows[-1], flush=True)
@@ -214,14 +287,21 @@ def main() -> int:
     csv_label = "ecotown buffer --format csv (the DuckDB script's tables)"
     full, light = "DuckDB script, same tables (tests/peers/duckdb_buffer.py)", "DuckDB script --light (fewer columns)"
     if any(full in v for v in side.values()):
+        served = any(SERVED_CSV in v for v in side.values())
         print("| scale | ecotown buffer --format csv, median (fastest) | DuckDB, same tables, median (fastest) | "
-              "ecotown / DuckDB, medians (fastest runs) | DuckDB --light, median |")
-        print("|---|---|---|---|---|")
+              "ecotown / DuckDB, medians (fastest runs) |"
+              + (" the same through ecotown server | through the server / DuckDB |" if served else "")
+              + " DuckDB --light, median |")
+        print("|---|---|---|---|" + ("---|---|" if served else "") + "---|")
         for what, v in side.items():
             e = v.get(csv_label, v.get("ecotown buffer (CSV + buffer.gpkg)"))
             d = v[full]
+            w = v.get(SERVED_CSV)
             print(f"| {what} | {e[0]:.2f} s ({e[1]:.2f} s) | {d[0]:.2f} s ({d[1]:.2f} s) | {e[0] / d[0]:.2f} "
-                  f"({e[1] / d[1]:.2f}) | {v[light][0]:.2f} s |")
+                  f"({e[1] / d[1]:.2f}) |"
+                  + (f" {w[0]:.2f} s ({w[1]:.2f} s) | {w[0] / d[0]:.2f} ({w[1] / d[1]:.2f}) |" if w else
+                     (" – | – |" if served else ""))
+                  + f" {v[light][0]:.2f} s |")
         print()
     print("| scale (factories / mines / villages) | command | wall time (median) | fastest run | peak memory |")
     print("|---|---|---|---|---|")

@@ -40,7 +40,9 @@ PRELOAD = ("numpy", "pandas", "pyarrow", "pyarrow.compute", "shapely", "pyproj",
            "rich.markup", "rich.status", "rich.table", "yaml",
            "geo", "geo.exposure", "geo.rings", "geo.coverage", "geo.zonal", "layers", "layers.add", "layers.join",
            "maps.errors", "maps.exports", "maps.exports.files", "maps.exports.tables", "maps.exports.buffer",
-           "maps.exports.columnar", "criteria")
+           "maps.exports.columnar", "pyarrow.parquet", "criteria", "criteria.score", "criteria.explain",
+           "criteria.sensitivity", "maps.web", "maps.report", "maps.report.figures", "maps.report.flows_figure",
+           "maps.publish", "maps.history", "weasyprint")
 
 #: ecotown's packages, whose files the fingerprint covers
 PACKAGES = ("geo", "layers", "criteria", "maps")
@@ -401,6 +403,11 @@ def serve(idle_minutes: float = 60.0, quiet: bool = False) -> None:
     before = dict(os.environ)
     private_folder(launch.socket_path().parent)  # before the second of imports
     preload(log)
+    import threading
+
+    if threading.active_count() > 1:  # a fork copies only the forking thread: a child could inherit a held lock
+        raise SystemExit("ecotown server: a library started a thread while it was imported ("
+                         + ", ".join(t.name for t in threading.enumerate()) + "); commands run in their own process")
     server = Server(launch.socket_path(), idle_minutes, log, before)
     gc.freeze()  # the imported modules live as long as the server: neither it nor its children walk them again
     server.serve_forever()
