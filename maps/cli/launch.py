@@ -26,6 +26,8 @@ import struct
 import sys
 from pathlib import Path
 
+from . import ORIGINAL_ENV
+
 __all__ = ["main", "socket_path", "runtime_dir", "significant_env", "send_message", "recv_message",
            "ServerUnavailable", "SUPPORTED"]
 
@@ -40,10 +42,6 @@ SIGNIFICANT_PREFIXES = ("PYTHON", "LANG", "LC_", "TZ", "GDAL", "OGR", "CPL", "PR
                         "TMP", "TEMP", "VIRTUAL_ENV", "CONDA", "PYOGRIO", "SHAPELY", "GEOPANDAS", "USE_PYGEOS")
 #: variables that name the client's own situation and never reach the libraries
 IGNORED = ("ECOTOWN_NO_SERVER",)
-
-#: the environment as this process started, before any library set a variable (pyproj and pyogrio set their CA
-#: bundles when imported): ``ecotown server start`` gives this to the server, so that it and the commands agree
-ORIGINAL_ENV = dict(os.environ)
 
 _HEADER = struct.Struct("!I")
 MAX_MESSAGE = 16 * 1024 * 1024
@@ -174,25 +172,30 @@ def run_via_server(argv: list[str]) -> int | None:
                 pass
         umask = os.umask(0)
         os.umask(umask)
-        message = {"op": "run", "argv": argv, "prog": os.path.basename(sys.argv[0]) or "ecotown", "cwd": os.getcwd(), "env": ORIGINAL_ENV, "umask": umask,
+        try:
+            cwd = os.getcwd()
+        except OSError:  # a folder deleted under the shell: the command says so in its own words
+            return None
+        message = {"op": "run", "argv": argv, "prog": os.path.basename(sys.argv[0]) or "ecotown", "cwd": cwd,
+                   "env": ORIGINAL_ENV, "umask": umask,
                    "stdin": _stream(sys.stdin), "stdout": _stream(sys.stdout), "stderr": _stream(sys.stderr)}
         try:
-            send_message(sock, message, [0, 1, 2])
+            send_message(sock, message, [0, 1, 2])  # a bad descriptor (stdin closed) fails here: run here
+        except OSError:
+            return None
+        # once the request is sent the server may start the command, so the answer is awaited however long a busy
+        # machine takes: running it here as well would write the same files twice
+        sock.settimeout(None)
+        try:
             answer, _ = recv_message(sock)
         except (OSError, ServerUnavailable, ValueError):
-            return None  # the server went away before it started the command: nothing has run
+            return None  # the server closed without starting it (it stopped, or read a broken request)
         if not answer or "pid" not in answer:
             return None  # refused (another environment, changed files): run here
         pid = int(answer["pid"])
-        sock.settimeout(None)
         forward = _forward_signals(pid)
         try:
-            while True:
-                try:
-                    answer, _ = recv_message(sock)
-                    break
-                except InterruptedError:  # pragma: no cover - PEP 475 retries recv
-                    continue
+            answer, _ = recv_message(sock)  # a forwarded signal does not interrupt the wait (PEP 475)
         except (OSError, ServerUnavailable, ValueError):
             answer = None
         finally:

@@ -9,8 +9,6 @@ from typing import Annotated
 
 import typer
 
-from . import launch  # noqa: F401 - first, so that launch.ORIGINAL_ENV is the environment before any library's import
-
 #: command -> (module of maps.cli, attribute, sub-command group?). Only the command asked for is imported, so
 #: ``ecotown buffer`` does not load the libraries of the maps and the report; ``--help`` imports them all.
 COMMANDS = {

@@ -91,6 +91,7 @@ class Server:
         self.idle = idle_minutes * 60.0 if idle_minutes > 0 else None
         self.log = log
         self.started = time.time()
+        self.pid = os.getpid()
         self.served = 0
         self.stopping = ""
         self.fingerprint = code_fingerprint()
@@ -187,7 +188,7 @@ class Server:
 
     def _close(self) -> None:
         self._unlink()
-        self.log(f"stopped after {self.served} commands")
+        self.log(f"stopped after {self.served} command{'' if self.served == 1 else 's'}")
 
     def _accept(self) -> None:
         try:
@@ -278,6 +279,9 @@ class Server:
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.setpgid(0, 0)
+        _stop_with_parent()
+        if os.getppid() != self.pid:  # the server died before the line above took effect
+            return 128 + int(signal.SIGTERM)
         # the server's sockets and pidfds are closed here (the objects too, so no later collection closes a
         # number the command has since reused)
         for sock in [self.listener, self.wake_r, self.wake_w, conn, *(job[0] for job in self.jobs.values())]:
@@ -377,6 +381,17 @@ class Server:
             os.killpg(pid, signal.SIGTERM)
         except ProcessLookupError:
             pass
+
+
+def _stop_with_parent() -> None:
+    """SIGTERM to this child if the server dies (killed outright): its caller was told the command failed, so the
+    command must not go on writing its files (Linux prctl PR_SET_PDEATHSIG; nothing elsewhere)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def private_folder(folder: Path) -> None:

@@ -7,6 +7,7 @@ second or so of imports at each start. Linux only; elsewhere commands simply run
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -15,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from . import launch
+from . import ORIGINAL_ENV, launch
 from .errors import err_console
 from .options import QuietOpt
 from .server import private_folder
@@ -24,6 +25,8 @@ app = typer.Typer(help="Keep ecotown's libraries loaded between commands (a warm
                   no_args_is_help=True)
 console = Console(highlight=False)
 
+#: a log larger than this is set aside (as ``.log.1``) when a server starts
+LOG_KEEP_BYTES = 2_000_000
 #: how long ``start`` waits for the server to answer (it imports the libraries first; a busy disk is slow)
 START_TIMEOUT_S = 180.0
 
@@ -66,17 +69,20 @@ def start(
         return
     args = [sys.executable, "-m", "maps.cli.server", "--idle", str(idle)]
     if foreground:
-        raise typer.Exit(subprocess.call(args, env=launch.ORIGINAL_ENV))
+        sys.stdout.flush()  # this process becomes the server: Ctrl-C reaches it alone and it stops cleanly
+        os.execve(sys.executable, args, ORIGINAL_ENV)
     try:
         private_folder(launch.socket_path().parent)
     except SystemExit as exc:
         err_console.print(f"error: {exc}", style="red", markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
     log = _log_path()
+    if log.exists() and log.stat().st_size > LOG_KEEP_BYTES:  # one old log is kept
+        log.replace(log.with_suffix(".log.1"))
     with open(log, "ab") as out:
         proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                 start_new_session=True, close_fds=True, cwd="/",
-                                env=launch.ORIGINAL_ENV)
+                                env=ORIGINAL_ENV)
     deadline = time.monotonic() + START_TIMEOUT_S
     while (running := _status()) is None:
         if proc.poll() is not None:

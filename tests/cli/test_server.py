@@ -200,8 +200,8 @@ def _alive(pid: int) -> bool:
         return f.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
-@pytest.mark.parametrize("how", ["ctrl-c", "caller killed"])
-def test_ctrl_c_and_a_killed_caller_stop_the_command(runtime, tmp_path, how):
+@pytest.mark.parametrize("how", ["ctrl-c", "caller killed", "server killed"])
+def test_ctrl_c_and_a_killed_caller_or_server_stop_the_command(runtime, tmp_path, how):
     _folder, env = runtime
     mark = tmp_path / "pid"
     env = {**env, "MARK": str(mark)}
@@ -218,16 +218,20 @@ def test_ctrl_c_and_a_killed_caller_stop_the_command(runtime, tmp_path, how):
         if how == "ctrl-c":
             client.send_signal(signal.SIGINT)
             assert client.wait(timeout=DEADLINE_S) == 130  # KeyboardInterrupt in the command, as in its own process
-        else:
+        elif how == "caller killed":
             client.kill()
             client.wait(timeout=DEADLINE_S)
+        else:
+            srv.kill()
+            assert client.wait(timeout=DEADLINE_S) == 1
+            assert "the ecotown server stopped while it ran the command" in client.stderr.read().decode()
         _wait_for(lambda: not _alive(pid), "the command to stop")
         if how == "caller killed":
             _wait_for(lambda: f"the caller of pid {pid} left" in log.read_text(encoding="utf-8"), "the log line")
     finally:
         srv.send_signal(signal.SIGTERM)
         srv.wait(timeout=DEADLINE_S)
-    assert not launch.socket_path().exists()
+    assert not launch.socket_path().exists() or how == "server killed"  # a killed server leaves its socket
 
 
 def test_a_changed_file_changes_the_fingerprint(tmp_path):
@@ -251,3 +255,26 @@ def test_the_client_imports_only_the_standard_library():
     loaded = set(eval(r.stdout))  # noqa: S307 - our own printout
     assert not loaded & {"numpy", "pandas", "geopandas", "pyproj", "pyogrio", "typer", "rich", "geo", "layers",
                          "criteria", "yaml"}
+
+
+def test_a_server_in_the_foreground_stops_on_ctrl_c(runtime, tiny_town, tmp_path):
+    _folder, env = runtime
+    log = tmp_path / "fg.log"
+    with open(log, "wb") as out:
+        fg = subprocess.Popen([ECOTOWN, "server", "start", "--foreground", "--idle", "30"], env=env, stdout=out,
+                              stderr=subprocess.STDOUT)
+    try:
+        _wait_for(lambda: subprocess.run([ECOTOWN, "server", "status"], env=env, capture_output=True).returncode == 0,
+                  "the server to answer")
+        r = subprocess.run([ECOTOWN, "buffer", "-c", str(tiny_town), "-q", "--format", "csv", "-o",
+                            str(tmp_path / "o")], env=env, capture_output=True, text=True, timeout=DEADLINE_S)
+        assert r.returncode == 0, r.stderr
+        assert "command 1 (pid" in log.read_text(encoding="utf-8")
+        fg.send_signal(signal.SIGINT)  # the process started is the server itself (exec), so Ctrl-C reaches it
+        assert fg.wait(timeout=DEADLINE_S) == 0
+    finally:
+        if fg.poll() is None:
+            fg.kill()
+    text = log.read_text(encoding="utf-8")
+    assert "stopping: interrupted" in text and "stopped after 1 command\n" in text and "Traceback" not in text
+    assert not launch.socket_path().exists()
