@@ -278,3 +278,37 @@ def test_a_server_in_the_foreground_stops_on_ctrl_c(runtime, tiny_town, tmp_path
     text = log.read_text(encoding="utf-8")
     assert "stopping: interrupted" in text and "stopped after 1 command\n" in text and "Traceback" not in text
     assert not launch.socket_path().exists()
+
+
+def _on_terminal(cmd: list[str], env: dict) -> tuple[int, str]:
+    """Run ``cmd`` with a pseudo-terminal as its stdin, stdout and stderr; its exit code and all it drew."""
+    master, slave = os.openpty()
+    proc = subprocess.Popen(cmd, env=env, stdin=slave, stdout=slave, stderr=slave, close_fds=True)
+    os.close(slave)
+    drawn = bytearray()
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: every holder of the terminal (the client and the command) has closed it
+            break
+        if not data:
+            break
+        drawn += data
+    os.close(master)
+    return proc.wait(timeout=DEADLINE_S), drawn.decode("utf-8", "replace")
+
+
+def test_on_a_terminal_the_command_draws_as_in_its_own_process(server, tiny_town, tmp_path):
+    env, log = server
+    runs = {}
+    for how, e in (("server", env), ("cold", {**env, "ECOTOWN_NO_SERVER": "1"})):
+        runs[how] = _on_terminal([ECOTOWN, "buffer", "-c", str(tiny_town), "--format", "csv", "-o",
+                                  str(tmp_path / how[:3])], e)
+    assert len(_served(log)) == 1
+    for how, (code, drawn) in runs.items():
+        assert code == 0, drawn
+        # colours and the spinner: the consoles were made for this terminal, not for the server's /dev/null
+        assert "\x1b[32m" in drawn and "\x1b[2m" in drawn and "Wrote 3 files" in drawn, (how, drawn)
+    last = {how: drawn.replace(str(tmp_path / how[:3]), "OUT").strip().splitlines()[-1]
+            for how, (_c, drawn) in runs.items()}
+    assert last["server"] == last["cold"] and "pairs;" in last["server"]
