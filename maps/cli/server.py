@@ -92,6 +92,7 @@ class Server:
         self.log = log
         self.started = time.time()
         self.pid = os.getpid()
+        self.lock = None  # the lock file that serve() holds
         self.served = 0
         self.stopping = ""
         self.fingerprint = code_fingerprint()
@@ -288,6 +289,8 @@ class Server:
             sock.close()
         for pidfd in self.jobs:
             os.close(pidfd)
+        if self.lock is not None:
+            self.lock.close()
         try:
             self.selector.close()
         except OSError:
@@ -394,6 +397,21 @@ def _stop_with_parent() -> None:
         pass
 
 
+def _hold_lock(path: Path):
+    """An exclusive lock on ``path``, held while the returned file stays open: two servers started at once for one
+    installation cannot both bind the socket (the second stops here, before its imports)."""
+    import fcntl
+
+    f = open(path, "a")  # noqa: SIM115 - kept open on purpose
+    try:
+        fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        f.close()
+        raise SystemExit(f"ecotown server: another server for this installation is running or starting ({path})"
+                         ) from None
+    return f
+
+
 def private_folder(folder: Path) -> None:
     """Make ``folder`` (mode 700) if missing; SystemExit with a plain message unless it is this user's alone."""
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -417,6 +435,7 @@ def serve(idle_minutes: float = 60.0, quiet: bool = False) -> None:
 
     before = dict(os.environ)
     private_folder(launch.socket_path().parent)  # before the second of imports
+    lock = _hold_lock(launch.socket_path().with_suffix(".lock"))  # held for the server's life
     preload(log)
     import threading
 
@@ -424,6 +443,7 @@ def serve(idle_minutes: float = 60.0, quiet: bool = False) -> None:
         raise SystemExit("ecotown server: a library started a thread while it was imported ("
                          + ", ".join(t.name for t in threading.enumerate()) + "); commands run in their own process")
     server = Server(launch.socket_path(), idle_minutes, log, before)
+    server.lock = lock  # a child closes it: a command left running must not keep a new server from starting
     gc.freeze()  # the imported modules live as long as the server: neither it nor its children walk them again
     server.serve_forever()
 

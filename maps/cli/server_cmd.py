@@ -103,6 +103,8 @@ def start(
 @app.command("stop")
 def stop(quiet: QuietOpt = False) -> None:
     """Stop the server (commands already running finish first)."""
+    if not launch.SUPPORTED:
+        _unsupported()
     try:
         with launch.connect(timeout=5.0) as sock:
             answer = launch.request(sock, {"op": "stop"})
@@ -122,6 +124,8 @@ def stop(quiet: QuietOpt = False) -> None:
 def status() -> None:
     """Say whether a server runs for this installation, since when and how many commands it ran. Exit code 0
     when one runs, 1 when none."""
+    if not launch.SUPPORTED:
+        _unsupported()
     info = _status()
     if info is None:
         console.print(f"no ecotown server is running (socket {launch.socket_path()})", markup=False)

@@ -312,3 +312,12 @@ def test_on_a_terminal_the_command_draws_as_in_its_own_process(server, tiny_town
     last = {how: drawn.replace(str(tmp_path / how[:3]), "OUT").strip().splitlines()[-1]
             for how, (_c, drawn) in runs.items()}
     assert last["server"] == last["cold"] and "pairs;" in last["server"]
+
+
+def test_a_second_server_for_the_installation_stops_at_once(server):
+    env, log = server
+    r = subprocess.run([sys.executable, "-m", "maps.cli.server"], env=env, capture_output=True, text=True,
+                       timeout=DEADLINE_S)
+    assert r.returncode == 1 and "another server for this installation is running or starting" in r.stderr
+    assert "imported" not in r.stdout  # it stopped before the imports
+    assert subprocess.run([ECOTOWN, "server", "status"], env=env, capture_output=True).returncode == 0
