@@ -261,7 +261,12 @@ class Server:
         for fd in fds:
             os.close(fd)
         fds.clear()
-        pidfd = os.pidfd_open(pid)
+        try:
+            pidfd = os.pidfd_open(pid)
+        except OSError:  # no descriptor left to watch it: stop it now, and the caller runs the command itself
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise
         self.jobs[pidfd] = (conn, pid, time.monotonic())
         self.served += 1
         self.selector.register(pidfd, selectors.EVENT_READ, ("child", pid))
@@ -300,7 +305,14 @@ class Server:
         for fd in fds:
             if fd > 2:
                 os.close(fd)
-        os.chdir(message["cwd"])
+        sys.stdin = sys.__stdin__ = _text(0, "r", message.get("stdin") or {})
+        sys.stdout = sys.__stdout__ = _text(1, "w", message.get("stdout") or {})
+        sys.stderr = sys.__stderr__ = _text(2, "w", message.get("stderr") or {}, line=True)
+        try:
+            os.chdir(message["cwd"])
+        except OSError as exc:
+            print(f"error: {exc.strerror}: {message['cwd']}", file=sys.stderr)
+            return 1
         os.umask(int(message["umask"]))
         os.environ.clear()
         os.environ.update(message["env"])
@@ -311,9 +323,6 @@ class Server:
 
         tempfile.tempdir = None
         random.seed()
-        sys.stdin = sys.__stdin__ = _text(0, "r", message.get("stdin") or {})
-        sys.stdout = sys.__stdout__ = _text(1, "w", message.get("stdout") or {})
-        sys.stderr = sys.__stderr__ = _text(2, "w", message.get("stderr") or {}, line=True)
         sys.argv = ["ecotown", *message["argv"]]
         code = 0
         try:
