@@ -179,46 +179,74 @@ def run_via_server(argv: list[str]) -> int | None:
         message = {"op": "run", "argv": argv, "prog": os.path.basename(sys.argv[0]) or "ecotown", "cwd": cwd,
                    "env": ORIGINAL_ENV, "umask": umask,
                    "stdin": _stream(sys.stdin), "stdout": _stream(sys.stdout), "stderr": _stream(sys.stderr)}
+        # Ctrl-C and the like are passed on from before the request goes out: the command may start (and be
+        # interrupted) before its process id is back here; a signal that comes first is passed on then
+        relay = _SignalRelay()
         try:
-            send_message(sock, message, [0, 1, 2])  # a bad descriptor (stdin closed) fails here: run here
-        except OSError:
-            return None
-        # once the request is sent the server may start the command, so the answer is awaited however long a busy
-        # machine takes: running it here as well would write the same files twice
-        sock.settimeout(None)
-        try:
-            answer, _ = recv_message(sock)
-        except (OSError, ServerUnavailable, ValueError):
-            return None  # the server closed without starting it (it stopped, or read a broken request)
-        if not answer or "pid" not in answer:
-            return None  # refused (another environment, changed files): run here
-        pid = int(answer["pid"])
-        forward = _forward_signals(pid)
-        try:
-            answer, _ = recv_message(sock)  # a forwarded signal does not interrupt the wait (PEP 475)
-        except (OSError, ServerUnavailable, ValueError):
-            answer = None
+            try:
+                send_message(sock, message, [0, 1, 2])  # a bad descriptor (stdin closed) fails here: run here
+            except OSError:
+                return relay.give_back()
+            # once the request is sent the server may start the command, so the answer is awaited however long a
+            # busy machine takes: running it here as well would write the same files twice
+            sock.settimeout(None)
+            try:
+                answer, _ = recv_message(sock)
+            except (OSError, ServerUnavailable, ValueError):
+                return relay.give_back()  # the server closed without starting it (it stopped, or a broken request)
+            if not answer or "pid" not in answer:
+                return relay.give_back()  # refused (another environment, changed files): run here
+            relay.to(int(answer["pid"]))
+            try:
+                answer, _ = recv_message(sock)  # a passed-on signal does not interrupt the wait (PEP 475)
+            except (OSError, ServerUnavailable, ValueError):
+                answer = None
         finally:
-            for sig, old in forward.items():
-                signal.signal(sig, old)
+            relay.restore()
     if not answer or "exit" not in answer:
         print("error: the ecotown server stopped while it ran the command", file=sys.stderr)
         return 1
     return int(answer["exit"])
 
 
-def _forward_signals(pid: int) -> dict:
-    """Pass Ctrl-C, hang-up and termination on to the command's process group (the server made it a group)."""
-    def forward(sig, _frame):
+class _SignalRelay:
+    """Ctrl-C, hang-up, termination and quit, passed on to the command's process group (the server makes the
+    command a group of its own); those that come before the command's id is known are kept until then."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
+
+    def __init__(self) -> None:
+        self.pid: int | None = None
+        self.pending: list[int] = []
+        self.old = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
+
+    def _handle(self, sig, _frame) -> None:
+        if self.pid is None:
+            self.pending.append(sig)
+            return
         try:
-            os.killpg(pid, sig)
+            os.killpg(self.pid, sig)
         except ProcessLookupError:
             pass
 
-    old = {}
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
-        old[sig] = signal.signal(sig, forward)
-    return old
+    def to(self, pid: int) -> None:
+        self.pid = pid
+        for sig in self.pending:
+            self._handle(sig, None)
+        self.pending.clear()
+
+    def restore(self) -> None:
+        for sig, old in self.old.items():
+            signal.signal(sig, old)
+        self.old = {}
+
+    def give_back(self) -> None:
+        """No command was started: the handlers are put back and a signal kept meanwhile is raised here, as if it
+        had come to this process (Ctrl-C then stops ecotown before it starts the command itself)."""
+        self.restore()
+        for sig in self.pending:
+            signal.raise_signal(sig)
+        return None
 
 
 def main() -> None:

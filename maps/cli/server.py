@@ -44,6 +44,9 @@ PRELOAD = ("numpy", "pandas", "pyarrow", "pyarrow.compute", "shapely", "pyproj",
            "criteria.sensitivity", "maps.web", "maps.report", "maps.report.figures", "maps.report.flows_figure",
            "maps.publish", "maps.history", "weasyprint")
 
+#: the signals a caller passes on to its command (maps/cli/launch.py)
+RELAYED = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
+
 #: ecotown's packages, whose files the fingerprint covers
 PACKAGES = ("geo", "layers", "criteria", "maps")
 
@@ -251,13 +254,21 @@ class Server:
         for f in (sys.stdout, sys.stderr):
             f.flush()
         self.last_activity = time.monotonic()  # only commands count: a status request does not keep it up
+        # the signals a caller passes on are held back across the fork: the child must not run the server's own
+        # handlers (which would stop the server), only its defaults, set before it takes them
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, RELAYED)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit (its coverage is not kept)
             try:
-                code = self._child(conn, message, fds)
+                code = self._child(conn, message, fds, held)
             except BaseException:  # noqa: BLE001 - whatever happens, the child must not return into the loop
                 code = 70
             os._exit(code)
+        try:
+            os.setpgid(pid, pid)  # here too (as shells do): the group exists before the caller learns the pid
+        except OSError:  # the child got there first, or has already exited
+            pass
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
         for fd in fds:
             os.close(fd)
         fds.clear()
@@ -278,13 +289,14 @@ class Server:
         self.log(f"command {self.served} (pid {pid}): ecotown {' '.join(message.get('argv') or [])}")
         return True
 
-    def _child(self, conn: socket.socket, message: dict, fds: list[int]) -> int:
+    def _child(self, conn: socket.socket, message: dict, fds: list[int], held: set) -> int:
         """In the forked child: become the caller's process and run the command; the exit code."""
         signal.set_wakeup_fd(-1)
         for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.setpgid(0, 0)
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)  # a signal held back meanwhile arrives now
         _stop_with_parent()
         if os.getppid() != self.pid:  # the server died before the line above took effect
             return 128 + int(signal.SIGTERM)

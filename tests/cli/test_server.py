@@ -321,3 +321,28 @@ def test_a_second_server_for_the_installation_stops_at_once(server):
     assert r.returncode == 1 and "another server for this installation is running or starting" in r.stderr
     assert "imported" not in r.stdout  # it stopped before the imports
     assert subprocess.run([ECOTOWN, "server", "status"], env=env, capture_output=True).returncode == 0
+
+
+def test_a_signal_before_the_command_is_known_is_passed_on_when_it_is():
+    """Ctrl-C between the request and the answer (the command may already run) is kept, then passed on; with no
+    command started it is raised here."""
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True)
+    relay = launch._SignalRelay()
+    try:
+        signal.raise_signal(signal.SIGTERM)
+        assert relay.pending == [signal.SIGTERM] and sleeper.poll() is None
+        relay.to(sleeper.pid)  # its own group, as the server makes each command
+        assert sleeper.wait(timeout=DEADLINE_S) == -signal.SIGTERM
+    finally:
+        relay.restore()
+        if sleeper.poll() is None:
+            sleeper.kill()
+    before = signal.getsignal(signal.SIGINT)
+    relay = launch._SignalRelay()
+    signal.raise_signal(signal.SIGINT)
+    assert relay.pending == [signal.SIGINT]
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # the handler the console script starts with
+    relay.old[signal.SIGINT] = signal.default_int_handler
+    with pytest.raises(KeyboardInterrupt):
+        relay.give_back()  # refused: nothing runs elsewhere, so Ctrl-C stops this process
+    signal.signal(signal.SIGINT, before)
