@@ -38,8 +38,9 @@ SUPPORTED = hasattr(os, "fork") and hasattr(socket, "send_fds") and hasattr(os, 
 #: allocators, caches): a command is run by the server only when these equal the server's. Every other variable
 #: (terminal, PATH, ...) is simply given to the command's process.
 SIGNIFICANT_PREFIXES = ("PYTHON", "LANG", "LC_", "TZ", "GDAL", "OGR", "CPL", "PROJ", "ECOTOWN", "OMP_", "OPENBLAS",
-                        "MKL", "NUMEXPR", "NUMBA", "ARROW", "MALLOC", "JE_", "LD_", "HOME", "XDG_", "MPL",
-                        "TMP", "TEMP", "VIRTUAL_ENV", "CONDA", "PYOGRIO", "SHAPELY", "GEOPANDAS", "USE_PYGEOS")
+                        "MKL", "NUMEXPR", "NUMBA", "ARROW", "MALLOC", "JE_", "LD_", "HOME", "XDG_CACHE_HOME",
+                        "XDG_CONFIG_HOME", "XDG_DATA_HOME", "MPL", "TMP", "TEMP", "VIRTUAL_ENV", "CONDA", "PYOGRIO",
+                        "SHAPELY", "GEOPANDAS", "USE_PYGEOS")
 #: variables that name the client's own situation and never reach the libraries
 IGNORED = ("ECOTOWN_NO_SERVER",)
 

@@ -97,6 +97,8 @@ class Server:
         self.pid = os.getpid()
         self.lock = None  # the lock file that serve() holds
         self.served = 0
+        self.declined = 0
+        self.last_refusal = ""
         self.stopping = ""
         self.fingerprint = code_fingerprint()
         before = dict(os.environ) if env_before is None else env_before
@@ -228,6 +230,7 @@ class Server:
     def status(self) -> dict:
         return {"pid": os.getpid(), "socket": str(self.path), "python": sys.executable,
                 "started": self.started, "served": self.served, "running": len(self.jobs),
+                "declined": self.declined, "last_refusal": self.last_refusal,
                 "idle_minutes": None if self.idle is None else self.idle / 60.0,
                 "modules": len(sys.modules), "current": code_fingerprint() == self.fingerprint}
 
@@ -249,6 +252,8 @@ class Server:
         why = self._refusal(message, fds)
         if why:
             self.log(f"refused: {why}")
+            self.declined += 1
+            self.last_refusal = why
             launch.send_message(conn, {"refused": why})
             return False
         for f in (sys.stdout, sys.stderr):

@@ -135,5 +135,8 @@ def status() -> None:
     console.print(f"ecotown server running: pid {info['pid']}, since {since}, {info['served']} commands run "
                   f"({info['running']} running), stops {idle}\n"
                   f"socket {info['socket']}\npython {info['python']}\n"
+                  + (f"{info['declined']} command{'' if info['declined'] == 1 else 's'} declined and run on their own; "
+                     f"the last: {info['last_refusal']}\n"
+                     if info.get("declined") else "")
                   + ("" if info.get("current") else "ecotown's files changed since it started: it stops at the "
-                     "next command, which runs on its own\n"), markup=False, end="")
+                     "next command, which runs on its own\n"), markup=False, end="", soft_wrap=True)

@@ -136,6 +136,9 @@ def test_another_environment_runs_the_command_in_its_own_process(server, tiny_to
     assert (tmp_path / "o" / "exposure.csv").exists()
     assert _served(log) == []
     assert "refused: started in another environment (ECOTOWN_SOMETHING)" in log.read_text(encoding="utf-8")
+    status = subprocess.run([ECOTOWN, "server", "status"], env=env, capture_output=True, text=True, timeout=DEADLINE_S)
+    assert "1 command declined and run on their own; the last: started in another environment (ECOTOWN_SOMETHING)" \
+        in status.stdout
     # the terminal's variables alone do not matter: served, and the command sees them
     term = {**env, "TERM": "dumb", "COLUMNS": "100"}
     r = subprocess.run([ECOTOWN, "buffer", "-c", str(tiny_town), "-q", "--format", "csv", "-o", str(tmp_path / "p")],
