@@ -29,7 +29,7 @@ from pathlib import Path
 from . import ORIGINAL_ENV
 
 __all__ = ["main", "socket_path", "runtime_dir", "significant_env", "send_message", "recv_message",
-           "ServerUnavailable", "SUPPORTED"]
+           "ServerUnavailable", "SUPPORTED", "RELAYED_SIGNALS"]
 
 #: fork, Unix sockets that carry file descriptors, and pidfds: Linux
 SUPPORTED = hasattr(os, "fork") and hasattr(socket, "send_fds") and hasattr(os, "pidfd_open")
@@ -43,6 +43,10 @@ SIGNIFICANT_PREFIXES = ("PYTHON", "LANG", "LC_", "TZ", "GDAL", "OGR", "CPL", "PR
                         "SHAPELY", "GEOPANDAS", "USE_PYGEOS")
 #: variables that name the client's own situation and never reach the libraries
 IGNORED = ("ECOTOWN_NO_SERVER",)
+
+#: the signals a caller passes on to its command: Ctrl-C, termination, hang-up, quit (the server holds these back
+#: while it forks, so a new command never runs the server's own handlers)
+RELAYED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
 
 _HEADER = struct.Struct("!I")
 MAX_MESSAGE = 16 * 1024 * 1024
@@ -214,12 +218,10 @@ class _SignalRelay:
     """Ctrl-C, hang-up, termination and quit, passed on to the command's process group (the server makes the
     command a group of its own); those that come before the command's id is known are kept until then."""
 
-    SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT)
-
     def __init__(self) -> None:
         self.pid: int | None = None
         self.pending: list[int] = []
-        self.old = {sig: signal.signal(sig, self._handle) for sig in self.SIGNALS}
+        self.old = {sig: signal.signal(sig, self._handle) for sig in RELAYED_SIGNALS}
 
     def _handle(self, sig, _frame) -> None:
         if self.pid is None:

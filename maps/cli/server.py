@@ -44,9 +44,6 @@ PRELOAD = ("numpy", "pandas", "pyarrow", "pyarrow.compute", "shapely", "pyproj",
            "criteria.sensitivity", "maps.web", "maps.report", "maps.report.figures", "maps.report.flows_figure",
            "maps.publish", "maps.history", "weasyprint")
 
-#: the signals a caller passes on to its command (maps/cli/launch.py)
-RELAYED = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT}
-
 #: ecotown's packages, whose files the fingerprint covers
 PACKAGES = ("geo", "layers", "criteria", "maps")
 
@@ -118,15 +115,10 @@ class Server:
         self.last_activity = time.monotonic()
 
     def _bind(self) -> socket.socket:
-        private_folder(self.path.parent)
-        try:  # another server already answers here?
-            with launch.connect(timeout=2.0) as probe:
-                answer = launch.request(probe, {"op": "status"})
-            raise SystemExit(f"ecotown server: already running (pid {answer.get('pid')}) on {self.path}")
-        except launch.ServerUnavailable:
-            pass
+        """The listening socket. serve() checked the folder and holds the installation's lock, so no other server
+        is alive: a socket file already there was left by one that did not stop cleanly."""
         try:
-            self.path.unlink()  # a socket left by a server that did not stop cleanly
+            self.path.unlink()
         except FileNotFoundError:
             pass
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -261,7 +253,7 @@ class Server:
         self.last_activity = time.monotonic()  # only commands count: a status request does not keep it up
         # the signals a caller passes on are held back across the fork: the child must not run the server's own
         # handlers (which would stop the server), only its defaults, set before it takes them
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, RELAYED)
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, launch.RELAYED_SIGNALS)
         pid = os.fork()
         if pid == 0:  # pragma: no cover - runs in the child, which leaves by os._exit (its coverage is not kept)
             try:
